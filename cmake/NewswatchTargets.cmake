@@ -1,0 +1,26 @@
+# Project-wide target conventions: warnings, sanitizers, ISA flags.
+
+function(newswatch_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                           -Wold-style-cast -Wcast-align -Wnull-dereference)
+  if(NEWSWATCH_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(NEWSWATCH_ARCH_FLAGS)
+    target_compile_options(${target} PRIVATE ${NEWSWATCH_ARCH_FLAGS})
+  endif()
+endfunction()
+
+# newswatch_library(name SOURCES ... DEPS ...): one pipeline stage = one static library.
+function(newswatch_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  newswatch_target_defaults(${name})
+endfunction()
+
+if(NEWSWATCH_SANITIZE)
+  add_compile_options(-fsanitize=${NEWSWATCH_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${NEWSWATCH_SANITIZE})
+endif()

@@ -1,0 +1,1 @@
+# newswatch_fuzz_target(<name> DEPS <libs>) lines, one per target.
