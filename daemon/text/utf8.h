@@ -33,7 +33,8 @@ inline char32_t decode_valid_utf8(std::string_view s, std::size_t& i) noexcept {
     return b0;
   }
   if (b0 < 0xE0) {
-    const char32_t cp = (char32_t{b0 & 0x1Fu} << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+    const char32_t cp =
+        (char32_t{b0 & 0x1Fu} << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
     i += 2;
     return cp;
   }
@@ -59,6 +60,62 @@ inline std::size_t utf8_sequence_length(unsigned char lead) noexcept {
   if (lead < 0xE0) return 2;
   if (lead < 0xF0) return 3;
   return 4;
+}
+
+// Decodes the code point starting at s[i] of a string that may be ill-formed (i < s.size()).
+// On a well-formed sequence: stores it in `cp`, advances i past it and returns true. On an
+// ill-formed one: stores kReplacementChar, advances i past its maximal subpart (the longest
+// prefix of a well-formed sequence, at least one byte, the same unit repair_utf8() replaces)
+// and returns false.
+inline bool decode_utf8(std::string_view s, std::size_t& i, char32_t& cp) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  const unsigned b0 = p[i];
+  if (b0 < 0x80) {
+    cp = b0;
+    i += 1;
+    return true;
+  }
+  // Number of continuation bytes and the allowed range of the first one (Unicode Table 3-7).
+  std::size_t more;
+  unsigned lo = 0x80;
+  unsigned hi = 0xBF;
+  char32_t acc;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    more = 1;
+    acc = b0 & 0x1Fu;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    more = 2;
+    acc = b0 & 0x0Fu;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    more = 3;
+    acc = b0 & 0x07u;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    cp = kReplacementChar;
+    i += 1;
+    return false;
+  }
+  std::size_t k = 1;
+  for (; k <= more; ++k) {
+    if (i + k >= n) break;
+    const unsigned b = p[i + k];
+    if (b < lo || b > hi) break;
+    acc = (acc << 6) | (b & 0x3Fu);
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  if (k <= more) {
+    cp = kReplacementChar;
+    i += k;
+    return false;
+  }
+  cp = acc;
+  i += k;
+  return true;
 }
 
 // Largest index <= n that is not inside a UTF-8 sequence of `s` (for safe truncation).
