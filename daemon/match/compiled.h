@@ -1,0 +1,119 @@
+// Internals of a CompiledRuleSet that the matcher, explain and the rule-test runner read.
+// Not a public API: other stages use rule_set.h and matcher.h.
+//
+// Model. Every distinct leaf of every rule (after list expansion, deduplicated across rules)
+// is either
+//  - a literal leaf (term, prefix, phrase, exact): a sequence of folded words (see Seq),
+//    found by looking its first word up in `words` (or its first three bytes up in
+//    `prefixes` for one-word prefixes) while walking the words of a field once; or
+//  - a regex leaf: run with RE2 on the original view, only when the regex's required
+//    literals ("atoms", from RE2's FilteredRE2) were seen by `atoms` in the folded view.
+// A rule's query is a small tree (Node) over groups of leaves (a single leaf, a list, or the
+// OR-group operand of a NEAR). Only rules with at least one leaf present are evaluated, plus
+// the few whose query can be true without any text leaf (always_rules).
+#pragma once
+
+#include <re2/filtered_re2.h>
+#include <re2/re2.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/match/aho_corasick.h"
+#include "daemon/match/query.h"
+#include "daemon/match/rule_set.h"
+#include "daemon/match/word_index.h"
+
+namespace newswatch::match {
+
+// A literal leaf as a sequence of words.
+struct Seq {
+  std::uint32_t leaf = 0;
+  std::vector<std::string> words;  // folded; the last one is a prefix when last_prefix
+  std::vector<std::string> seps;   // folded text between words (terms only; size words-1)
+  std::string leading;             // folded non-word text right before the first word
+  std::string trailing;            // folded non-word text right after the last word
+  bool phrase = false;             // separators are any run of non-word characters
+  bool last_prefix = false;
+  bool exact = false;              // also compare the original text:
+  std::vector<std::string> exact_words;  // original bytes of each word
+  std::vector<std::string> exact_seps;   // original separators (exact terms only)
+  std::string exact_leading;
+  std::string exact_trailing;
+};
+
+struct Leaf {
+  LeafKind kind = LeafKind::kTerm;
+  std::string display;         // as written, e.g. "europ*", "\"ant group\"", "/x/i"
+  std::int32_t seq = -1;       // literal leaves: index into Compiled::seqs
+  std::int32_t regex = -1;     // regex leaves: id in Compiled::regexes
+  bool needs_positions = false;  // used by a NEAR: keep every occurrence (up to the limit)
+};
+
+// A member of a group: a leaf looked for in some fields, reported under a label.
+struct Member {
+  std::uint32_t leaf = 0;
+  std::uint8_t fields = kFieldAll;
+  std::uint32_t label = 0;
+};
+
+struct Group {
+  std::uint32_t begin = 0;  // range in Compiled::members
+  std::uint32_t end = 0;
+};
+
+struct Node {
+  enum class Op : std::uint8_t { kGroup, kMeta, kAnd, kOr, kNot, kNear };
+  Op op = Op::kGroup;
+  std::uint8_t near_distance = 0;
+  bool near_ordered = false;
+  // kGroup: a = group. kMeta: a = meta. kAnd/kOr: children [a, b) in node_children.
+  // kNot: a = child node. kNear: a, b = groups.
+  std::uint32_t a = 0;
+  std::uint32_t b = 0;
+  std::string source;  // the sub-query as written (normalised), for explain
+};
+
+struct Meta {
+  MetaKind kind = MetaKind::kLang;
+  std::string value;  // lang: lower-case primary subtag; source: folded; site: lower-case host
+};
+
+struct Program {
+  std::uint32_t root = 0;
+  bool text_gated = true;  // false: can be true without any text leaf, so always evaluated
+};
+
+struct CompiledRuleSet::Compiled {
+  std::vector<Leaf> leaves;
+  std::vector<Seq> seqs;
+  std::vector<Member> members;
+  std::vector<Group> groups;
+  std::vector<Node> nodes;
+  std::vector<std::uint32_t> node_children;
+  std::vector<Meta> metas;
+  std::vector<Program> programs;  // parallel to CompiledRuleSet::rules()
+  std::vector<std::string> labels;
+
+  // leaf -> rules using it (CSR), rules that are always evaluated.
+  std::vector<std::uint32_t> leaf_rules_begin;  // size leaves + 1
+  std::vector<std::uint32_t> leaf_rules;
+  std::vector<std::uint32_t> always_rules;
+
+  // Literal lookup: first folded word -> seqs starting with it (excluding one-word prefixes);
+  // first three bytes -> one-word prefix seqs.
+  WordIndex words;
+  WordIndex prefixes;
+
+  // Regexes: RE2's FilteredRE2 holds the compiled RE2 objects and the prefilter tree.
+  std::unique_ptr<re2::FilteredRE2> regexes;
+  std::vector<std::uint32_t> regex_leaf;  // regex id -> leaf
+  AhoCorasick atoms;                      // folded atoms
+  std::vector<std::vector<int>> atom_ids;  // AC pattern -> FilteredRE2 atom indices
+  std::vector<int> empty_atoms;           // atoms that fold to nothing: always present
+  std::size_t max_occurrences_per_leaf = 10'000;
+};
+
+}  // namespace newswatch::match
