@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include <simdjson.h>
+
 namespace newswatch::text {
 namespace {
 
@@ -31,21 +33,18 @@ std::size_t skip_ascii(std::string_view s, std::size_t i) noexcept {
 }  // namespace
 
 bool is_valid_utf8(std::string_view s) noexcept {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  char32_t cp;
-  while (true) {
-    i = skip_ascii(s, i);
-    if (i >= n) return true;
-    // Decode the whole non-ASCII run here rather than going back to the ASCII scanner after
-    // every code point.
-    do {
-      if (!decode_utf8(s, i, cp)) return false;
-    } while (i < n && static_cast<unsigned char>(s[i]) >= 0x80);
-  }
+  // simdjson's validator (Keiser & Lemire's lookup algorithm, kernel picked at run time for
+  // the CPU) checks exactly Unicode's well-formedness: no overlongs, no surrogates, nothing
+  // above U+10FFFF. It runs at several GB/s, against ~1 GB/s for a scalar loop with an
+  // ASCII fast path on French text.
+  return simdjson::validate_utf8(s.data(), s.size());
 }
 
 std::size_t repair_utf8(std::string_view in, std::string& out) {
+  if (is_valid_utf8(in)) {
+    out.append(in);
+    return 0;
+  }
   std::size_t replaced = 0;
   std::size_t i = 0;
   std::size_t copied = 0;  // in[copied, i) is well-formed and not yet appended
