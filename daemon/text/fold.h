@@ -8,6 +8,27 @@
 // original code point; FoldedText keeps enough of that relation to map any folded span back
 // to the byte span of the original view that produced it.
 //
+// Precisely, per original code point c (utf8proc 2.8 data, Unicode 15):
+//   1. full case folding of c (CaseFolding.txt C+F), then
+//   2. for each resulting code point: NFKD, with case folding applied again to every code
+//      point the decomposition produces and every general category M dropped (utf8proc's
+//      CASEFOLD|COMPAT|DECOMPOSE|STRIPMARK, recursive), then
+//   3. the extra map above.
+// Applying case folding to the decomposition's output as well makes folding idempotent
+// (fold(fold(x)) == fold(x)): U+1D400 MATHEMATICAL BOLD CAPITAL A and U+2121 TELEPHONE SIGN
+// fold to "a" and "tel", not "A" and "TEL". Step 1 before the mark removal means U+0345
+// COMBINING GREEK YPOGEGRAMMENI folds to "ι" (its case folding), like its precomposed forms.
+//
+// Team decision beyond RULES-SPEC §2: the invisible formatting characters U+00AD SOFT HYPHEN,
+// U+200B ZERO WIDTH SPACE, U+200C ZWNJ, U+200D ZWJ, U+2060 WORD JOINER and U+FEFF ZERO WIDTH
+// NO-BREAK SPACE (BOM) fold to nothing, so they neither split nor show inside words:
+// "ban\u00ADque" folds to "banque", one word. Other format characters (e.g. U+200E) stay and
+// separate words like any non-word character.
+//
+// Ill-formed input (outside the contract, never undefined behaviour): each maximal subpart of
+// an ill-formed sequence folds to U+FFFD, a non-word character, so the folded view is always
+// valid UTF-8.
+//
 // Word characters: general categories L and N in the folded view (L, N and M in the original
 // view). Every other character separates words.
 //
@@ -16,6 +37,7 @@
 // concurrently once assign() has returned.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -48,13 +70,15 @@ class FoldedText {
   // Folds and tokenizes `original`, which must be valid UTF-8 (an original view) no longer
   // than 4 GiB - 1. Keeps a view of `original`: the caller keeps it alive and unchanged while
   // this object is used. Reuses internal buffers: no allocation once they are large enough.
+  // Should the input (or its folded form) exceed 4 GiB - 1 bytes, only the longest prefix
+  // that fits is folded, and original() is that prefix.
   void assign(std::string_view original);
 
   std::string_view original() const noexcept { return original_; }
-  std::string_view folded() const noexcept { return folded_; }
+  std::string_view folded() const noexcept { return {folded_.data(), folded_size_}; }
 
   // The words (maximal runs of folded word characters), in text order, as folded byte spans.
-  std::span<const Span> words() const noexcept { return words_; }
+  std::span<const Span> words() const noexcept { return {words_.data(), words_size_}; }
 
   // Maps a span of folded bytes to the span of original bytes that produced it: from the
   // start of the code point that produced folded byte `f.begin` to the end of the code point
@@ -62,7 +86,9 @@ class FoldedText {
   Span to_original(Span f) const noexcept;
 
   // Folded byte offset of the first folded byte produced by the code point at or after
-  // original byte offset `o` (folded().size() when there is none).
+  // original byte offset `o` (folded().size() when there is none). An `o` inside a code point
+  // counts as the start of the next one. For a code point that folds to nothing (a soft
+  // hyphen) this is where the next code point's folded bytes start.
   std::uint32_t to_folded(std::uint32_t o) const noexcept;
 
   // Index of the first word whose end is > folded offset `f` (words().size() if none): the
@@ -80,10 +106,16 @@ class FoldedText {
     std::uint16_t original_len;
   };
 
+  void find_words();
+
   std::string_view original_;
+  // Buffers that only grow: the first *_size_ elements are meaningful.
   std::string folded_;
+  std::size_t folded_size_ = 0;
   std::vector<Span> words_;
+  std::size_t words_size_ = 0;
   std::vector<Anchor> anchors_;
+  std::size_t anchors_size_ = 0;
 };
 
 }  // namespace newswatch::text
