@@ -350,6 +350,7 @@ class FileReader {
     r.line = node.Mark().line + 1;
     r.column = node.Mark().column + 1;
     bool has_id = false;
+    bool saw_id = false;
     bool has_query = false;
     bool has_name = false;
     const std::size_t errors_before = diagnostics_.size();
@@ -357,6 +358,7 @@ class FileReader {
         node, {"id", "name", "severity", "tags", "owner", "enabled", "mode", "query", "dedup", "tests"}, "a rule");
     for (const auto& [key, value] : entries) {
       if (key == "id") {
+        saw_id = true;
         if (!expect_scalar(value, "id")) continue;
         r.id = value.Scalar();
         if (!std::regex_match(r.id, rule_id_pattern())) {
@@ -421,7 +423,7 @@ class FileReader {
         read_tests(value, r);
       }
     }
-    if (!has_id) error(node, "rule has no 'id'");
+    if (!saw_id) error(node, "rule has no 'id'");
     if (!has_query) error(node, "rule " + (has_id ? "'" + r.id + "' " : std::string()) + "has no 'query'");
     if (!has_name) r.name = r.id;
     if (diagnostics_.size() == errors_before || (has_id && has_query)) {

@@ -62,6 +62,7 @@ class Lexer {
       return true;
     }
     const char c = q_[pos_];
+    const bool raw_value = std::exchange(raw_value_next_, false);
     if (c == '(' || c == ')') {
       t.kind = c == '(' ? Token::Kind::kLParen : Token::Kind::kRParen;
       ++pos_;
@@ -80,6 +81,14 @@ class Lexer {
       return lex_word(t, /*exact=*/true);
     }
     if (c == '@') return lex_list(t);
+    if (raw_value) {
+      // The value of lang:/source:/site: is taken as written (site:https://x/ is one value).
+      while (pos_ < q_.size() && !ends_token(q_[pos_])) ++pos_;
+      t.kind = Token::Kind::kLeaf;
+      t.leaf_kind = LeafKind::kTerm;
+      t.text = std::string(q_.substr(t.begin, pos_ - t.begin));
+      return finish(t);
+    }
     return lex_word(t, /*exact=*/false);
   }
 
@@ -201,17 +210,17 @@ class Lexer {
       if (word == "NOT") return keyword(t, Token::Kind::kNot);
       const bool onear = word.starts_with("ONEAR");
       if (onear || word.starts_with("NEAR")) return lex_near(t, word, start, onear);
-      // Fields: name:value with the value glued to the colon.
-      const std::size_t colon = word.find(':');
-      if (colon != std::string_view::npos && colon > 0 && colon + 1 < word.size()) {
-        bool alpha = true;
-        for (std::size_t i = 0; i < colon; ++i) alpha = alpha && std::isalpha(static_cast<unsigned char>(word[i]));
-        if (alpha) {
-          pos_ = start + colon + 1;
-          t.kind = Token::Kind::kField;
-          t.text = std::string(word.substr(0, colon));
-          return finish(t);
-        }
+      // Fields: name:value with the value glued to the colon (name:"..." and name:(...) too).
+      std::size_t letters = 0;
+      while (letters < word.size() && std::isalpha(static_cast<unsigned char>(word[letters]))) ++letters;
+      const std::size_t after = start + letters + 1;
+      if (letters > 0 && start + letters < q_.size() && q_[start + letters] == ':' &&
+          after < q_.size() && !is_space(q_[after]) && q_[after] != ')') {
+        pos_ = after;
+        t.kind = Token::Kind::kField;
+        t.text = std::string(word.substr(0, letters));
+        raw_value_next_ = t.text == "lang" || t.text == "source" || t.text == "site";
+        return finish(t);
       }
     }
     const std::size_t star = word.find('*');
@@ -269,6 +278,7 @@ class Lexer {
 
   std::string_view q_;
   std::size_t pos_ = 0;
+  bool raw_value_next_ = false;
   QueryError error_;
 };
 
@@ -612,11 +622,13 @@ void render(const QueryNode& n, std::string& out, bool top) {
       render(n.children[0], out, false);
       return;
     case QueryNode::Kind::kNear:
+      if (!top) out += '(';
       render(n.children[0], out, false);
       out += n.near_ordered ? " ONEAR/" : " NEAR/";
       out += std::to_string(n.near_distance);
       out += ' ';
       render(n.children[1], out, false);
+      if (!top) out += ')';
       return;
     case QueryNode::Kind::kAnd:
     case QueryNode::Kind::kOr: {
