@@ -92,8 +92,10 @@ cmd_fetch() {
   local tmp="${KAFKA_HOME_DIR}/lib.tmp.$$"
   trap 'rm -rf "'"${tmp}"'"' EXIT
   log "fetching Kafka ${KAFKA_VERSION} jars from Maven Central into ${LIB_DIR} (once)"
-  if ! mvn -B -q -Dstyle.color=never -f "${POM}" -Dmaven.repo.local="${KAFKA_HOME_DIR}/m2" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="${tmp}" >&2; then
+  # (Maven 3.8 prints colour resets even in batch mode: strip them.)
+  if ! mvn -B -q -f "${POM}" -Dmaven.repo.local="${KAFKA_HOME_DIR}/m2" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="${tmp}" 2>&1 |
+    sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' >&2; then
     die "maven could not resolve the Kafka jars (network access to Maven Central?)"
   fi
   [[ -f "${tmp}/kafka_2.13-${KAFKA_VERSION}.jar" ]] || die "fetch incomplete: no kafka_2.13 jar"
@@ -267,6 +269,10 @@ wait_ready() {
   deadline=$((SECONDS + START_TIMEOUT))
   while ((SECONDS < deadline)); do
     if ! kill -0 "${pid}" 2>/dev/null; then return 1; fi
+    if bind_failed "${state}"; then # it will exit by itself, but only after a full startup
+      stop_broker "${state}"
+      return 1
+    fi
     # A refused connection is cheap to detect: only then ask for metadata (kcat would spend its
     # whole metadata timeout on a port that is not listening yet).
     if port_open "$(cat "${state}/bootstrap")" && broker_answers "${state}"; then return 0; fi
@@ -298,11 +304,15 @@ show_logs() {
 
 # run_broker STATE_DIR: launch + wait; 0 ready, 1 died, 2 timeout (broker killed).
 run_broker() {
-  local state="$1" rc=0
+  local state="$1" rc=0 pid
   launch "${state}"
+  pid="$(cat "${state}/pid")"
   wait_ready "${state}" || rc=$?
   if ((rc == 2)); then stop_broker "${state}"; fi
-  if ((rc == 1)); then wait "$(cat "${state}/pid")" 2>/dev/null || true; fi
+  if ((rc != 0)); then
+    wait "${pid}" 2>/dev/null || true # reap it
+    rm -f "${state}/pid"
+  fi
   return "${rc}"
 }
 
