@@ -3,12 +3,16 @@
 // On-Demand parses lazily: values nobody asks for are skipped without being checked. This
 // decoder asks for everything (unknown fields are walked and their scalars checked against the
 // JSON grammar), so a message is accepted only if the whole of it is valid JSON, with a
-// nesting limit of kMaxDepth. The checks on skipped values are plain scans over bytes that
-// simdjson has already indexed; they do not copy.
+// nesting limit of kMaxDepth (64). The checks on skipped values are plain scans over bytes
+// that simdjson has already indexed; they do not copy. Numbers are checked against the JSON
+// grammar only, so any magnitude is accepted (1e400 included).
+//
+// Errors are reported in this order: invalid JSON anywhere in the message, then the first known
+// field of a wrong type, then no text.
 #include "daemon/decode/decoder.h"
 
 #include <array>
-#include <cstring>
+#include <string>
 #include <utility>
 
 #include <simdjson.h>
@@ -345,6 +349,18 @@ unsigned article_bits(unsigned text_changes) noexcept {
   return bits;
 }
 
+// The original view of a text field. `s` is valid UTF-8 here (the message was validated or
+// repaired, simdjson's unescaper yields UTF-8, the lenient one writes U+FFFD for surrogates), so
+// the common case only needs the NFC quick check; anything else takes the full
+// text::make_original_view path.
+unsigned original_view(std::string_view s, std::string& out) {
+  if (text::is_nfc_quick(s)) {
+    out.assign(s);
+    return kArticleUnchanged;
+  }
+  return article_bits(text::make_original_view(s, out));
+}
+
 }  // namespace
 
 std::optional<DecodeError> ArticleDecoder::decode(std::string_view message, Article& out) {
@@ -361,22 +377,32 @@ std::optional<DecodeError> ArticleDecoder::decode(std::string_view message, Arti
   st.wrong_type_field = kUnknown;
   for (unsigned& c : st.field_changes) c = kArticleUnchanged;
 
-  // Copy into the padded buffer, repairing ill-formed UTF-8 on the way if there is any.
-  st.buffer.clear();
-  if (simdjson::validate_utf8(message.data(), message.size())) {
-    st.buffer.append(message);
-  } else {
-    text::repair_utf8(message, st.buffer);
-    st.repaired = true;
-  }
-  const std::size_t length = st.buffer.size();
-  st.buffer.append(simdjson::SIMDJSON_PADDING, '\0');
-  st.buffer_end = st.buffer.data() + length;
-
+  // Copy into the padded buffer. simdjson's stage 1 validates UTF-8 as it indexes: only when it
+  // reports UTF8_ERROR is the message repaired and indexed again. (Repair replaces ill-formed
+  // sequences and never touches an ASCII byte, so it cannot change the JSON structure: any other
+  // stage-1 error would have been reported for the repaired message too.)
+  auto load = [&st](std::string_view bytes, bool repair) {
+    st.buffer.clear();
+    if (repair) {
+      text::repair_utf8(bytes, st.buffer);
+    } else {
+      st.buffer.append(bytes);
+    }
+    const std::size_t length = st.buffer.size();
+    st.buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+    st.buffer_end = st.buffer.data() + length;
+    return length;
+  };
   ondemand::document doc;
-  if (auto error = st.parser.iterate(st.buffer.data(), length, st.buffer.size()).get(doc)) {
-    return invalid_json(error);
+  auto iterate = [&st, &doc](std::size_t length) {
+    return st.parser.iterate(st.buffer.data(), length, st.buffer.size()).get(doc);
+  };
+  simdjson::error_code iterate_error = iterate(load(message, false));
+  if (iterate_error == simdjson::UTF8_ERROR) {
+    st.repaired = true;
+    iterate_error = iterate(load(message, true));
   }
+  if (iterate_error) return invalid_json(iterate_error);
   ondemand::json_type root_type;
   if (auto error = doc.type().get(root_type)) return invalid_json(error);
 
@@ -475,14 +501,14 @@ std::optional<DecodeError> ArticleDecoder::decode(std::string_view message, Arti
     }
     switch (f) {
       case kTitle:
-        changes |= article_bits(text::make_original_view(s, out.title));
+        changes |= original_view(s, out.title);
         break;
       case kBody:
         if (options_.body_format == BodyFormat::kHtml) {
           if (html_to_text(s, st.html)) changes |= kArticleHtmlStripped;
-          changes |= article_bits(text::make_original_view(st.html, out.body));
+          changes |= original_view(st.html, out.body);
         } else {
-          changes |= article_bits(text::make_original_view(s, out.body));
+          changes |= original_view(s, out.body);
         }
         break;
       default: {

@@ -214,8 +214,12 @@ TEST(Decoder, InvalidUtf8IsRepairedAndDecoded) {
   EXPECT_EQ(a.title, "caf\uFFFD crème");
   EXPECT_EQ(a.body, "ok \uFFFD");
   EXPECT_NE(a.changes & kArticleRepairedUtf8, 0u);
-  // A broken byte outside any string is still invalid JSON.
+  // A broken byte outside any string is still invalid JSON, and repairing the UTF-8 does not
+  // hide other errors.
   fails("{\"title\":\"t\"\xff}", DecodeErrorCode::kInvalidJson);
+  fails("{\"title\":\"\xff\x01\"}", DecodeErrorCode::kInvalidJson);  // unescaped control
+  fails("{\"title\":\"\xff", DecodeErrorCode::kInvalidJson);         // unclosed string
+  fails("[\"\xff\"]", DecodeErrorCode::kNotObject);
 }
 
 TEST(Decoder, TextFieldsAreNormalizedToNfc) {
