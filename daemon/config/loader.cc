@@ -31,7 +31,7 @@ using internal::Field;
 using internal::Value;
 
 constexpr std::string_view kCommandLine = "command line";
-constexpr std::uintmax_t kMaxConfigBytes = 16 * 1024 * 1024;
+constexpr std::uintmax_t kMaxConfigBytes = std::uintmax_t{16} << 20;
 
 struct Position {
   int line = 0;  // 1-based
@@ -251,14 +251,17 @@ class Loader {
       return;
     }
     std::map<std::string, Position> seen;
-    for (auto it = root.begin(); it != root.end(); ++it) {
-      const std::optional<std::string> name = mapping_key(it->first, "", seen);
+    for (const auto& entry : root) {
+      // Copies: Node is a handle, and the iterator's pair is a temporary.
+      const YAML::Node key = entry.first;
+      const YAML::Node value = entry.second;
+      const std::optional<std::string> name = mapping_key(key, "", seen);
       if (!name) continue;
       if (std::find(sections.begin(), sections.end(), *name) == sections.end()) {
-        file_error(position_of(it->first.Mark()), *name, unknown_key_message(*name, sections));
+        file_error(position_of(key.Mark()), *name, unknown_key_message(*name, sections));
         continue;
       }
-      load_section(*name, it->first, it->second);
+      load_section(*name, key, value);
     }
   }
 
@@ -276,17 +279,19 @@ class Loader {
     section_position_[section] = position_of(value.Mark());
     const auto keys = keys_of_section(section);
     std::map<std::string, Position> seen;
-    for (auto it = value.begin(); it != value.end(); ++it) {
-      const std::optional<std::string> name = mapping_key(it->first, section, seen);
+    for (const auto& entry : value) {
+      const YAML::Node field_key = entry.first;
+      const YAML::Node field_value = entry.second;
+      const std::optional<std::string> name = mapping_key(field_key, section, seen);
       if (!name) continue;
       const std::string path = section + "." + *name;
       const Field* field = internal::find_field(path);
       if (field == nullptr) {
-        file_error(position_of(it->first.Mark()), path, unknown_key_message(*name, keys));
+        file_error(position_of(field_key.Mark()), path, unknown_key_message(*name, keys));
         continue;
       }
       present_.insert(path);
-      load_field(*field, it->first, it->second);
+      load_field(*field, field_key, field_value);
     }
   }
 
@@ -355,7 +360,7 @@ class Loader {
     bool ok = true;
     std::size_t index = 0;
     for (auto it = value.begin(); it != value.end(); ++it, ++index) {
-      const YAML::Node& element = *it;
+      const YAML::Node element = *it;
       const Origin at{true, position_of(element.Mark())};
       const std::string element_path = path + "[" + std::to_string(index) + "]";
       if (!element.IsScalar()) {
@@ -390,20 +395,21 @@ class Loader {
     PropertyMap properties;
     std::map<std::string, Position> seen;
     bool ok = true;
-    for (auto it = value.begin(); it != value.end(); ++it) {
-      const std::optional<std::string> name = mapping_key(it->first, path, seen);
+    for (const auto& entry : value) {
+      const YAML::Node property_key = entry.first;
+      const YAML::Node v = entry.second;
+      const std::optional<std::string> name = mapping_key(property_key, path, seen);
       if (!name) {
         ok = false;
         continue;
       }
       const std::string property_path = path + "." + *name;
-      const Position key_position = position_of(it->first.Mark());
+      const Position key_position = position_of(property_key.Mark());
       if (std::string err = field.check(*name); !err.empty()) {
         file_error(key_position, property_path, std::move(err));
         ok = false;
         continue;
       }
-      const YAML::Node& v = it->second;
       if (v.IsNull()) {
         file_error(key_position, property_path, "has no value");
         ok = false;
@@ -428,7 +434,7 @@ class Loader {
 
   // ---- Shared by the file and the overrides -------------------------------------------------
 
-  void assign(const Field& field, Value value, const Origin& origin) {
+  void assign(const Field& field, const Value& value, const Origin& origin) {
     field.binding.set(config_, value);
     set_from_[std::string(field.info.path)] = origin;
   }
@@ -442,7 +448,7 @@ class Loader {
       report(origin, std::string(field.info.path), std::move(err));
       return;
     }
-    assign(field, std::move(value), origin);
+    assign(field, value, origin);
   }
 
   // Checks one list element; appends it and returns true when it is valid.

@@ -146,8 +146,8 @@ constexpr Unit kSizeUnits[] = {{"B", 1},
                                {"MiB", std::int64_t{1} << 20},
                                {"GiB", std::int64_t{1} << 30},
                                {"KB", 1000},
-                               {"MB", 1000 * 1000},
-                               {"GB", 1000 * 1000 * 1000}};
+                               {"MB", std::int64_t{1000} * 1000},
+                               {"GB", std::int64_t{1000} * 1000 * 1000}};
 
 // Parses "<digits><unit>" with one of `units` (a bare number when `unit_optional`).
 // Returns false on a bad shape; sets `overflow` when the shape is fine but too large.
