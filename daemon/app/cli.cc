@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "daemon/app/offline.h"
+#include "daemon/app/run.h"
 #include "daemon/app/version.h"  // generated
 
 namespace newswatch::app {
@@ -56,6 +57,36 @@ int main(int argc, char** argv) {
   e->add_option("ARTICLE", explain.article, "JSON file with one article, or '-'")->required();
   e->add_flag("--html", explain.html, "The body is HTML");
 
+  RunOptions run;
+  auto* r = app.add_subcommand(
+      "run",
+      "Run the daemon: consume articles from Kafka, match them, publish alerts. Configuration "
+      "comes from --config FILE (see docs/configuration.md); the flags below override it. With "
+      "kafka.brokers 'embedded' an in-process broker is started (demo mode).\n"
+      "Signals: SIGTERM/SIGINT stop gracefully (twice: immediately); SIGHUP reloads the rules.");
+  std::string config_file;
+  r->add_option("-c,--config", config_file, "YAML configuration file");
+  r->add_flag("--check", run.check, "Validate the configuration and the rules (with their tests), print the effective configuration, exit");
+  std::string brokers, group, alert_topic, dlq_topic, rules_dir, metrics_listen, log_level, log_format;
+  std::vector<std::string> input_topics;
+  std::int64_t workers = 0;
+  r->add_option("--brokers", brokers, "Kafka bootstrap servers (host:port,...) or 'embedded'");
+  r->add_option("--group", group, "Consumer group id");
+  r->add_option("--input-topic", input_topics, "Input topic (repeatable; replaces the configured list)");
+  r->add_option("--alert-topic", alert_topic, "Topic alerts are published to");
+  r->add_option("--dlq-topic", dlq_topic, "Dead-letter topic for undecodable messages");
+  r->add_option("--rules", rules_dir, "Rules directory");
+  r->add_option("--workers", workers, "Worker threads");
+  r->add_option("--metrics-listen", metrics_listen, "host:port for /metrics, /healthz, /readyz ('' disables)");
+  r->add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
+  r->add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  r->add_option("--demo-feed", run.demo_feed, "Embedded mode: produce this JSON Lines file into the input topic first");
+  r->add_flag("--exit-when-idle", run.exit_when_idle, "Exit once every consumed message is handled and delivered");
+  bool print = false;
+  bool no_print = false;
+  r->add_flag("--print-alerts", print, "Print delivered alerts on stdout (default with the embedded broker)");
+  r->add_flag("--no-print-alerts", no_print, "Do not print delivered alerts");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -66,6 +97,23 @@ int main(int argc, char** argv) {
   if (t->parsed()) return run_test(test);
   if (m->parsed()) return run_match(match);
   if (e->parsed()) return run_explain(explain);
+  if (r->parsed()) {
+    if (!config_file.empty()) run.config_file = config_file;
+    auto& ov = run.overrides;
+    if (r->count("--brokers")) ov.brokers = brokers;
+    if (r->count("--group")) ov.group_id = group;
+    if (!input_topics.empty()) ov.input_topics = input_topics;
+    if (r->count("--alert-topic")) ov.alert_topic = alert_topic;
+    if (r->count("--dlq-topic")) ov.dlq_topic = dlq_topic;
+    if (r->count("--rules")) ov.rules_dir = rules_dir;
+    if (r->count("--workers")) ov.workers = workers;
+    if (r->count("--metrics-listen")) ov.metrics_listen = metrics_listen;
+    if (r->count("--log-level")) ov.log_level = log_level;
+    if (r->count("--log-format")) run.log_format = log_format;
+    if (print) run.print_alerts = true;
+    if (no_print) run.print_alerts = false;
+    return run_daemon(run);
+  }
   return 2;
 }
 

@@ -1,5 +1,7 @@
 #include "daemon/pipeline/alert_builder.h"
 
+#include "daemon/text/utf8.h"
+
 namespace newswatch::pipeline {
 
 void AlertBuilder::encode(const match::CompiledRuleSet& rules, const match::MatchOutput& out,
@@ -20,6 +22,12 @@ void AlertBuilder::encode(const match::CompiledRuleSet& rules, const match::Matc
   record.mode = match::to_string(rule.mode);
   record.ruleset_version = rules.version();
   record.article = &article;
+  if (article.title.size() > kMaxAlertTitleBytes) {
+    shortened_ = article;
+    shortened_.title.resize(text::utf8_floor(article.title, kMaxAlertTitleBytes));
+    shortened_.title += "…";
+    record.article = &shortened_;
+  }
   record.matches = records_;
   record.snippet_field = match::to_string(m.snippet_field);
   record.snippet_begin = m.snippet.begin;

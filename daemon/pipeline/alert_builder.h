@@ -16,6 +16,11 @@
 
 namespace newswatch::pipeline {
 
+// An alert repeats the article's title; a title longer than this is cut (at a code point
+// boundary, with "…") so that one hostile article cannot make an alert larger than the broker
+// accepts.
+inline constexpr std::size_t kMaxAlertTitleBytes = 2048;
+
 class AlertBuilder {
  public:
   // Appends the JSON of the alert for `m` (one of out.matches) to `json`, without a newline.
@@ -27,6 +32,7 @@ class AlertBuilder {
 
  private:
   std::vector<alert::MatchRecord> records_;
+  decode::Article shortened_;  // a copy with a capped title, for the rare huge title
 };
 
 }  // namespace newswatch::pipeline
