@@ -1,2 +1,4 @@
 # newswatch_fuzz_target(<name> DEPS <libs>) lines, one per target.
+newswatch_fuzz_target(decode DEPS newswatch_decode)
+newswatch_fuzz_target(alert DEPS newswatch_alert simdjson::simdjson)
 newswatch_fuzz_target(fold DEPS newswatch_text)
