@@ -159,7 +159,7 @@ constexpr std::uint32_t kSlow = 1u << 30;      // does not fit: fold at run time
 
 // The folding of one original code point.
 struct Folded {
-  char bytes[kMaxFoldedCodePoints * 4];  // longer than any folding: 8-byte copies are safe
+  char bytes[kMaxFoldedCodePoints * 4]{};  // longer than any folding: 8-byte copies are safe
   std::uint32_t len = 0;
   bool anchor = false;
 };
@@ -276,8 +276,8 @@ inline BlockMasks block_masks(const char* p) {
   const __m128i digit_lo = _mm_set1_epi8('0' - 1);
   const __m128i digit_hi = _mm_set1_epi8('9' + 1);
   BlockMasks m{0, 0};
-  for (int k = 0; k < 4; ++k) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+  for (unsigned k = 0; k < 4; ++k) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + std::size_t{16} * k));
     // Folded ASCII is lower case already; bytes >= 0x80 are negative as signed bytes.
     const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(x, lower_lo), _mm_cmplt_epi8(x, lower_hi));
     const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, digit_lo), _mm_cmplt_epi8(x, digit_hi));
@@ -409,7 +409,7 @@ void FoldedText::assign(std::string_view original) {
       if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) e = t.entry[cp];
       len = 3;
     }
-    Step st;
+    Step st{};
     if ((e & kSlow) == 0) {
       st.flen = (e >> kLenShift) & kLenMask;
       st.anchor = (e & kAnchor) != 0;

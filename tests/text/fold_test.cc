@@ -461,9 +461,12 @@ TEST(FoldedText, LongNonLatinText) {
       "Центральный банк России в понедельник сохранил ключевую ставку, сообщает агентство. ";
   const std::string zh = "阿里巴巴集团宣布在欧洲扩展金融业务，蚂蚁集团也在其中。";
   FoldedText ft;
-  for (const std::string& text : {ru, zh, ru + zh + ru}) {
+  std::string mixed = ru;
+  mixed.append(zh).append(ru);
+  for (const std::string& text : {ru, zh, mixed}) {
     for (int prefix = 0; prefix < 4; ++prefix) {
-      const std::string s = std::string(static_cast<std::size_t>(prefix), 'x') + text + text;
+      std::string s(static_cast<std::size_t>(prefix), 'x');
+      s.append(text).append(text);
       ft.assign(s);
       ASSERT_EQ(ft.folded(), reference_fold(s));
       ASSERT_EQ(std::vector<Span>(ft.words().begin(), ft.words().end()),

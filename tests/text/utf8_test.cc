@@ -11,7 +11,11 @@ namespace {
 
 using namespace std::string_literals;
 
-const std::string kFffd = "\xEF\xBF\xBD";
+// U+FFFD as UTF-8.
+const std::string& fffd() {
+  static const std::string s = "\xEF\xBF\xBD";
+  return s;
+}
 
 std::string repaired(std::string_view in, std::size_t* count = nullptr) {
   std::string out;
@@ -148,31 +152,31 @@ TEST(Utf8Repair, LeavesValidInputUnchanged) {
 TEST(Utf8Repair, AppendsToExistingOutput) {
   std::string out = "prefix:";
   EXPECT_EQ(repair_utf8("a\xFF", out), 1u);
-  EXPECT_EQ(out, "prefix:a" + kFffd);
+  EXPECT_EQ(out, "prefix:a" + fffd());
 }
 
 TEST(Utf8Repair, TruncatedSequenceIsOneReplacement) {
   std::size_t n = 0;
-  EXPECT_EQ(repaired("\xF0\x9F\x98", &n), kFffd);
+  EXPECT_EQ(repaired("\xF0\x9F\x98", &n), fffd());
   EXPECT_EQ(n, 1u);
   EXPECT_EQ(repaired("ab\xF0\x9F\x98"
                      "cd",
                      &n),
-            "ab" + kFffd + "cd");
+            "ab" + fffd() + "cd");
   EXPECT_EQ(n, 1u);
-  EXPECT_EQ(repaired("caf\xC3", &n), "caf" + kFffd);
-  EXPECT_EQ(repaired("\xE2\x80 x", &n), kFffd + " x");
+  EXPECT_EQ(repaired("caf\xC3", &n), "caf" + fffd());
+  EXPECT_EQ(repaired("\xE2\x80 x", &n), fffd() + " x");
   EXPECT_EQ(n, 1u);
 }
 
 TEST(Utf8Repair, NeverValidLeadBytesAreReplacedOneByOne) {
   std::size_t n = 0;
-  EXPECT_EQ(repaired("\xC0\xAF", &n), kFffd + kFffd);
+  EXPECT_EQ(repaired("\xC0\xAF", &n), fffd() + fffd());
   EXPECT_EQ(n, 2u);
-  EXPECT_EQ(repaired("\xC1\x81", &n), kFffd + kFffd);
-  EXPECT_EQ(repaired("\xF5\xF6\xFF", &n), kFffd + kFffd + kFffd);
+  EXPECT_EQ(repaired("\xC1\x81", &n), fffd() + fffd());
+  EXPECT_EQ(repaired("\xF5\xF6\xFF", &n), fffd() + fffd() + fffd());
   EXPECT_EQ(n, 3u);
-  EXPECT_EQ(repaired("\x80\x80", &n), kFffd + kFffd);
+  EXPECT_EQ(repaired("\x80\x80", &n), fffd() + fffd());
   EXPECT_EQ(n, 2u);
 }
 
@@ -180,19 +184,19 @@ TEST(Utf8Repair, SurrogatesAndOutOfRangeFollowMaximalSubparts) {
   std::size_t n = 0;
   // ED may only be followed by 80..9F: ED is its own maximal subpart, then A0 and 80 are
   // stray continuation bytes.
-  EXPECT_EQ(repaired("\xED\xA0\x80", &n), kFffd + kFffd + kFffd);
+  EXPECT_EQ(repaired("\xED\xA0\x80", &n), fffd() + fffd() + fffd());
   EXPECT_EQ(n, 3u);
-  EXPECT_EQ(repaired("\xF4\x90\x80\x80", &n), kFffd + kFffd + kFffd + kFffd);
+  EXPECT_EQ(repaired("\xF4\x90\x80\x80", &n), fffd() + fffd() + fffd() + fffd());
   EXPECT_EQ(n, 4u);
-  EXPECT_EQ(repaired("\xE0\x80\xAF", &n), kFffd + kFffd + kFffd);
-  EXPECT_EQ(repaired("\xF0\x80\x80\x80", &n), kFffd + kFffd + kFffd + kFffd);
+  EXPECT_EQ(repaired("\xE0\x80\xAF", &n), fffd() + fffd() + fffd());
+  EXPECT_EQ(repaired("\xF0\x80\x80\x80", &n), fffd() + fffd() + fffd() + fffd());
 }
 
 TEST(Utf8Repair, UnicodeStandardExample) {
   // The example of Unicode 15 §3.9 "U+FFFD Substitution of Maximal Subparts".
   std::size_t n = 0;
   EXPECT_EQ(repaired("\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64", &n),
-            "a" + kFffd + kFffd + kFffd + "b" + kFffd + "c" + kFffd + kFffd + "d");
+            "a" + fffd() + fffd() + fffd() + "b" + fffd() + "c" + fffd() + fffd() + "d");
   EXPECT_EQ(n, 6u);
 }
 
@@ -217,7 +221,7 @@ TEST(Utf8Encode, BoundariesEncodeToExpectedBytes) {
   EXPECT_EQ(encode(0x7FF), "\xDF\xBF");
   EXPECT_EQ(encode(0x800), "\xE0\xA0\x80");
   EXPECT_EQ(encode(0x2019), "’");
-  EXPECT_EQ(encode(0xFFFD), kFffd);
+  EXPECT_EQ(encode(0xFFFD), fffd());
   EXPECT_EQ(encode(0xFFFF), "\xEF\xBF\xBF");
   EXPECT_EQ(encode(0x10000), "\xF0\x90\x80\x80");
   EXPECT_EQ(encode(0x1F600), "\xF0\x9F\x98\x80");
