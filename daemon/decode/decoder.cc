@@ -319,7 +319,7 @@ simdjson::error_code ArticleDecoder::State::validate_array(ondemand::array& arra
   if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
   for (auto element_result : array) {
     ondemand::value element;
-    if (auto error = std::move(element_result).get(element)) return error;
+    if (auto error = element_result.get(element)) return error;
     if (auto error = validate_value(element, depth)) return error;
   }
   return simdjson::SUCCESS;
@@ -376,6 +376,10 @@ std::optional<DecodeError> ArticleDecoder::decode(std::string_view message, Arti
   st.repaired = false;
   st.wrong_type_field = kUnknown;
   for (unsigned& c : st.field_changes) c = kArticleUnchanged;
+
+  // A UTF-8 byte order mark is not JSON, but RFC 8259 lets parsers ignore it, and some
+  // producers (.NET, Windows tools) write one.
+  if (message.size() >= 3 && message.compare(0, 3, "\xEF\xBB\xBF") == 0) message.remove_prefix(3);
 
   // Copy into the padded buffer. simdjson's stage 1 validates UTF-8 as it indexes: only when it
   // reports UTF8_ERROR is the message repaired and indexed again. (Repair replaces ill-formed

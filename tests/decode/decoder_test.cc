@@ -294,6 +294,13 @@ TEST(Decoder, WhitespaceAroundTokens) {
   EXPECT_EQ(ok(" \r\n\t{ \"title\" : \"t\" , \"x\" : [ 1 , 2 ] , \"n\" : null } \n").title, "t");
 }
 
+TEST(Decoder, LeadingByteOrderMarkIsIgnored) {
+  EXPECT_EQ(ok("\xEF\xBB\xBF{\"title\":\"t\"}").title, "t");
+  EXPECT_EQ(ok("\xEF\xBB\xBF{\"title\":\"t\"}").changes, unsigned{kArticleIdFromHash});
+  fails("\xEF\xBB\xBF", DecodeErrorCode::kInvalidJson);  // a BOM alone is no JSON
+  fails("{\"title\":\"t\"}\xEF\xBB\xBF", DecodeErrorCode::kInvalidJson);
+}
+
 TEST(Decoder, HtmlBody) {
   DecodeOptions html;
   html.body_format = BodyFormat::kHtml;
