@@ -9,6 +9,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/integration/support/process.h"
+
 namespace newswatch::itest {
 namespace {
 
@@ -173,6 +175,19 @@ TEST_F(KafkaHarnessTest, CommittedOffsetsOfAGroup) {
   auto ends = end_offsets(config_, topic);
   ASSERT_TRUE(ends.ok()) << ends.error();
   EXPECT_EQ(ends.value(), committed.value());
+}
+
+TEST_F(KafkaHarnessTest, ScriptCreatesTopicsWithKafkaTopics) {
+  const std::string topic = unique_topic_name("itest-script");
+  auto ran = run({.program = kafka_script(),
+                  .args = {"topic", fixture_.state_dir, "create", topic, "3", "--config",
+                           "retention.ms=3600000"}});
+  ASSERT_TRUE(ran.ok()) << ran.error();
+  ASSERT_TRUE(ran->status.success()) << ran->status.describe() << "\n" << ran->stderr_text;
+  EXPECT_NE(ran->stdout_text.find("Created topic " + topic), std::string::npos);
+  auto parts = partitions_of(config_, topic);
+  ASSERT_TRUE(parts.ok()) << parts.error();
+  EXPECT_THAT(parts.value(), ElementsAre(0, 1, 2));
 }
 
 TEST_F(KafkaHarnessTest, CreatingAnExistingTopicFails) {
