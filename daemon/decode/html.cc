@@ -181,17 +181,21 @@ bool html_to_text(std::string_view html, std::string& out) {
   out.reserve(html.size());
   bool changed = false;
   const std::size_t n = html.size();
+  constexpr std::size_t npos = std::string_view::npos;
   std::size_t i = 0;
   bool markup = true;  // false once a tag was found unclosed: the rest is text
+  // Next '<' and '&' at or after i (memchr-based searches, refreshed once passed).
+  std::size_t next_lt = html.find('<');
+  std::size_t next_amp = html.find('&');
   while (i < n) {
-    std::size_t j = i;
-    if (markup) {
-      while (j < n && html[j] != '<' && html[j] != '&') ++j;
-    } else {
-      while (j < n && html[j] != '&') ++j;
+    if (next_lt != npos && next_lt < i) next_lt = html.find('<', i);
+    if (next_amp != npos && next_amp < i) next_amp = html.find('&', i);
+    const std::size_t j = std::min(markup ? next_lt : npos, next_amp);
+    if (j == npos) {
+      out.append(html.data() + i, n - i);
+      break;
     }
     out.append(html.data() + i, j - i);
-    if (j == n) break;
     if (html[j] == '&') {
       const std::size_t used = detail::decode_reference_at(html, j, out);
       if (used == 0) {
