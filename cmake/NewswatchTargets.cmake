@@ -24,3 +24,9 @@ if(NEWSWATCH_SANITIZE)
   add_compile_options(-fsanitize=${NEWSWATCH_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${NEWSWATCH_SANITIZE})
 endif()
+
+# Fuzzing: instrument every library for coverage, so libFuzzer sees the code under test and
+# not only the target's own file (the fuzzer executables add -fsanitize=fuzzer themselves).
+if(NEWSWATCH_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -201,8 +201,11 @@ int run_match(const MatchOptions& o) {
                  seconds > 0 ? input_bytes / seconds / 1e6 : 0.0, seconds > 0 ? text_bytes / seconds / 1e6 : 0.0);
   }
   if (o.rule_counts) {
-    for (const auto& [rule, count] : per_rule) {
-      std::fprintf(stderr, "  %8zu  %s\n", count, rules->rules()[rule].id.c_str());
+    // Every rule, including those that fired nothing (dead rules are worth seeing).
+    for (std::uint32_t r = 0; r < rules->rules().size(); ++r) {
+      const auto it = per_rule.find(r);
+      std::fprintf(stderr, "  %8zu  %s%s\n", it == per_rule.end() ? 0 : it->second, rules->rules()[r].id.c_str(),
+                   rules->rules()[r].enabled ? "" : " (disabled)");
     }
   }
   return 0;

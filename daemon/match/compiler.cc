@@ -370,6 +370,7 @@ class RuleSetBuilder {
     const QueryNode& root = *parsed.root;
     const std::size_t errors_before = error_count();
     validate(root, qpos);
+    lint(root, qpos);
     if (error_count() != errors_before) return;
 
     Program program;
@@ -458,12 +459,46 @@ class RuleSetBuilder {
                       "parenthesised OR-groups of them");
           }
         }
+        if (near_operand_ok(n.children[0]) && near_operand_ok(n.children[1]) &&
+            (field_union(n.children[0]) & field_union(n.children[1])) == 0) {
+          error(qpos, n.begin,
+                "NEAR operands look in different fields (title: vs body:), so they can never be "
+                "near each other: NEAR only pairs occurrences within one field");
+        }
         for (const auto& c : n.children) validate(c, qpos);
         return;
       default:
         for (const auto& c : n.children) validate(c, qpos);
         return;
     }
+  }
+
+  static std::uint8_t field_union(const QueryNode& n) {
+    if (n.kind == QueryNode::Kind::kLeaf || n.kind == QueryNode::Kind::kList) return n.fields;
+    std::uint8_t m = 0;
+    for (const auto& c : n.children) m |= field_union(c);
+    return m;
+  }
+
+  // Habits from other query languages that parse here but mean something else.
+  void lint(const QueryNode& n, const ScalarPos& qpos) {
+    if (n.kind == QueryNode::Kind::kLeaf && n.leaf_kind == LeafKind::kTerm && n.text.size() > 1) {
+      const char c = n.text.front();
+      if (c == '-' || c == '+') {
+        warning(qpos, n.begin,
+                std::string("'") + n.text + "' searches for the text '" + n.text + "' (with its '" + c +
+                    "'); to " + (c == '-' ? "exclude " + n.text.substr(1) + " write NOT " + n.text.substr(1)
+                                          : "require " + n.text.substr(1) + " just write it (terms side by side are ANDed)"));
+      }
+      if (n.text == "and" || n.text == "or" || n.text == "not") {
+        std::string upper;
+        for (char ch : n.text) upper += static_cast<char>(ch - 'a' + 'A');
+        warning(qpos, n.begin,
+                "lower-case '" + n.text + "' is searched as a word; write " + upper +
+                    " for the operator, or quote the phrase (\"rock and roll\")");
+      }
+    }
+    for (const auto& c : n.children) lint(c, qpos);
   }
 
   void validate_meta(const QueryNode& n, const ScalarPos& qpos) {
@@ -711,8 +746,9 @@ class RuleSetBuilder {
       const auto& [pos, offset] = leaf_origin_[leaf];
       warning(*pos, offset,
               "regex " + c_->leaves[leaf].display +
-                  " has no literal of 3 or more characters that every match contains, so it "
-                  "runs on every article; add a literal word to it or AND it with a term");
+                  ": RE2's prefilter finds no required literal (of 3+ characters) in it, so it "
+                  "runs on every article; AND it with a term or put a literal word in it to "
+                  "keep large rule sets fast");
     }
     c_->regexes = std::move(regexes_);
   }

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -131,9 +130,13 @@ Diagnostic diagnostic_at(const ScalarPos& where, std::uint32_t offset, std::stri
 
 namespace {
 
-const std::regex& rule_id_pattern() {
-  static const std::regex re("[a-z0-9][a-z0-9._-]{0,127}");
-  return re;
+// [a-z0-9][a-z0-9._-]{0,127}
+bool valid_rule_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lower_or_digit(id[0])) return false;
+  return std::all_of(id.begin() + 1, id.end(),
+                     [&](char c) { return lower_or_digit(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 class FileReader {
@@ -361,7 +364,7 @@ class FileReader {
         saw_id = true;
         if (!expect_scalar(value, "id")) continue;
         r.id = value.Scalar();
-        if (!std::regex_match(r.id, rule_id_pattern())) {
+        if (!valid_rule_id(r.id)) {
           error(value, "invalid rule id '" + r.id +
                            "': use 1 to 128 of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
           continue;

@@ -354,10 +354,26 @@ TEST(LoaderLimits, DeeplyNestedYamlIsRefusedBeforeParsing) {
   EXPECT_NE(diagnostics_text(r).find("nested too deeply"), std::string::npos);
 }
 
+TEST(LoaderErrors, NearAcrossFieldsCanNeverBeTrue) {
+  expect_error("rules:\n  - id: x\n    query: title:banque NEAR/3 body:amazon\n", "3:12", "different fields");
+  EXPECT_TRUE(load_yaml("rules:\n  - id: x\n    query: title:banque NEAR/3 (body:a OR title:b)\n").rules);
+}
+
+TEST(LoaderWarnings, HabitsFromOtherQueryLanguages) {
+  const LoadResult r = load_yaml("rules:\n  - id: x\n    query: alibaba -amazon +europe rock and roll\n");
+  ASSERT_TRUE(r.rules) << diagnostics_text(r);
+  const std::string all = diagnostics_text(r);
+  EXPECT_NE(all.find("rules.yaml:3:20: warning: '-amazon' searches for the text '-amazon'"), std::string::npos) << all;
+  EXPECT_NE(all.find("write NOT amazon"), std::string::npos) << all;
+  EXPECT_NE(all.find("rules.yaml:3:28: warning: '+europe'"), std::string::npos) << all;
+  EXPECT_NE(all.find("rules.yaml:3:41: warning: lower-case 'and' is searched as a word"), std::string::npos) << all;
+}
+
 TEST(LoaderWarnings, UnfilteredRegex) {
   const LoadResult r = load_yaml("rules:\n  - {id: a, query: '/\\d{4}/ AND x'}\n");
   ASSERT_TRUE(r.rules) << diagnostics_text(r);
-  EXPECT_NE(diagnostics_text(r).find("warning: regex /\\d{4}/ has no literal"), std::string::npos)
+  EXPECT_NE(diagnostics_text(r).find("warning: regex /\\d{4}/: RE2's prefilter finds no required literal"),
+            std::string::npos)
       << diagnostics_text(r);
   EXPECT_EQ(r.rules->stats().unfiltered_regexes, 1u);
 }
