@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "daemon/app/rules_watcher.h"
 #include "daemon/app/version.h"  // generated
 #include "daemon/kafka/kafka.h"
 #include "daemon/match/dedup.h"
@@ -414,6 +415,7 @@ int run_daemon(const RunOptions& o) {
   std::mutex reload_mu;
   std::condition_variable reload_cv;
   bool reload_requested = false;
+  std::string reload_trigger;
   bool reload_thread_done = false;
   auto readiness = [&]() -> telemetry::Readiness {
     if (!holder.current()) return {false, "no rule set loaded"};
@@ -430,20 +432,36 @@ int run_daemon(const RunOptions& o) {
       metrics.ready.Set(readiness().ready ? 1 : 0);
       if (!reload_requested) continue;
       reload_requested = false;
+      const std::string trigger = reload_trigger;
       lock.unlock();
-      reloader.load("SIGHUP");
+      reloader.load(trigger);
       lock.lock();
     }
   });
+  auto request_reload = [&](std::string trigger) {
+    std::lock_guard lock(reload_mu);
+    reload_requested = true;
+    reload_trigger = std::move(trigger);
+    reload_cv.notify_one();
+  };
   signals.start(
       [&] {
         stop = true;
       },
-      [&] {
-        std::lock_guard lock(reload_mu);
-        reload_requested = true;
-        reload_cv.notify_one();
-      });
+      [&] { request_reload("SIGHUP"); });
+
+  std::unique_ptr<RulesWatcher> watcher;
+  if (cfg.rules.watch) {
+    watcher = RulesWatcher::start(cfg.rules.dir, cfg.rules.reload_debounce, [&] { request_reload("file change"); }, &error);
+    if (!watcher) {
+      log_event(*log, lvl::warn, "not watching the rules directory; reload with SIGHUP",
+                Fields().add("dir", cfg.rules.dir).add("error", error));
+    } else {
+      log_event(*log, lvl::info, "watching the rules directory",
+                Fields().add("event", "watch").add("dir", cfg.rules.dir)
+                    .add("debounce_ms", static_cast<std::int64_t>(cfg.rules.reload_debounce.count())));
+    }
+  }
 
   pipe.start();
   const auto reason = pipe.run_consumer(stop, o.exit_when_idle);
@@ -453,6 +471,7 @@ int run_daemon(const RunOptions& o) {
   log_event(*log, lvl::info, "stopping",
             Fields().add("event", "shutdown").add("reason", why).add("consumed", pipe.messages_consumed())
                 .add("timeout_ms", static_cast<std::int64_t>(cfg.pipeline.shutdown_timeout.count())));
+  watcher.reset();
   const bool clean = pipe.shutdown(cfg.pipeline.shutdown_timeout);
   {
     std::lock_guard lock(reload_mu);
