@@ -1,22 +1,33 @@
 #!/usr/bin/env bash
-# Installs everything newswatch needs to build, test and run, from Debian 12 packages only.
-# Idempotent; run as root (or with sudo available). Set NEWSWATCH_SKIP_APT=1 to skip.
+# Installs what newswatch needs, from Debian 12 packages only (no vendored code, nothing
+# downloaded at build time). Idempotent: installs only what is missing. Run as root (or with
+# sudo available).
+#
+#   scripts/install-deps.sh build   # compilers and libraries: enough to build and run newswatch
+#   scripts/install-deps.sh all     # + tests, integration (Java, Maven, kcat, Prometheus),
+#                                   #   benchmarks (Hyperscan), fuzzing and tooling (clang)
+#
+# NEWSWATCH_SKIP_APT=1 skips everything (for machines provisioned otherwise).
 set -euo pipefail
 
 if [[ "${NEWSWATCH_SKIP_APT:-0}" == 1 ]]; then exit 0; fi
+group="${1:-all}"
 
-packages=(
-  # build
+build=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  # libraries
-  librdkafka-dev libsimdjson-dev libre2-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
-  libyaml-cpp-dev libcli11-dev libutf8proc-dev libssl-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-jsonschema
-  kcat prometheus openjdk-17-jre-headless maven libhyperscan-dev
-  # fuzzing and tooling
-  clang libclang-rt-14-dev clang-format clang-tidy
+  librdkafka-dev libsimdjson-dev libre2-dev prometheus-cpp-dev libcivetweb-dev libspdlog-dev
+  libfmt-dev libyaml-cpp-dev libcli11-dev libutf8proc-dev libssl-dev
 )
+extra=(
+  libgtest-dev libgmock-dev libbenchmark-dev libhyperscan-dev python3 python3-jsonschema
+  kcat prometheus openjdk-17-jdk-headless maven
+  clang libclang-rt-14-dev clang-format clang-tidy linux-perf valgrind procps
+)
+case "$group" in
+  build) packages=("${build[@]}") ;;
+  all) packages=("${build[@]}" "${extra[@]}") ;;
+  *) echo "usage: $0 [build|all]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
