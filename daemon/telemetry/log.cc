@@ -483,7 +483,14 @@ std::string redact(std::string_view text) {
     while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
     out.append(text.substr(i, j - i));  // key, separator and spaces, as written
     std::size_t value_end = j;
-    if (j < text.size() && (text[j] == '"' || text[j] == '\'')) {
+    const std::size_t after_mark = j + kRedactedValue.size();
+    if (text.substr(j, kRedactedValue.size()) == kRedactedValue &&
+        (after_mark == text.size() || value_end_char(text[after_mark]) || text[after_mark] == '"' ||
+         text[after_mark] == '\'')) {
+      // Already redacted (redact() is idempotent).
+      out.append(kRedactedValue);
+      value_end = after_mark;
+    } else if (j < text.size() && (text[j] == '"' || text[j] == '\'')) {
       value_end = quoted_end(text, j);
       const bool closed = value_end - j >= 2 && text[value_end - 1] == text[j];
       out += text[j];
