@@ -2,3 +2,4 @@
 newswatch_fuzz_target(decode DEPS newswatch_decode)
 newswatch_fuzz_target(alert DEPS newswatch_alert simdjson::simdjson)
 newswatch_fuzz_target(fold DEPS newswatch_text)
+newswatch_fuzz_target(telemetry DEPS newswatch_telemetry simdjson::simdjson)
