@@ -431,9 +431,11 @@ bool log_limited(spdlog::logger& logger, RateLimiter& limiter, std::string_view 
 
 namespace {
 
+// An unquoted secret value ends only at whitespace: passwords may hold any punctuation, and
+// cutting at ',' ')' ';' ... would print the rest of the secret. Redacting a little too much
+// is the safe side.
 bool value_end_char(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ';' || c == '&' ||
-         c == ')' || c == ']' || c == '}';
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 // End (exclusive) of a quoted value starting at `open` (the quote), honouring backslash
@@ -485,8 +487,7 @@ std::string redact(std::string_view text) {
     std::size_t value_end = j;
     const std::size_t after_mark = j + kRedactedValue.size();
     if (text.substr(j, kRedactedValue.size()) == kRedactedValue &&
-        (after_mark == text.size() || value_end_char(text[after_mark]) || text[after_mark] == '"' ||
-         text[after_mark] == '\'')) {
+        (after_mark == text.size() || value_end_char(text[after_mark]))) {
       // Already redacted (redact() is idempotent).
       out.append(kRedactedValue);
       value_end = after_mark;

@@ -152,7 +152,8 @@ bool log_limited(spdlog::logger& logger, RateLimiter& limiter, std::string_view 
 // says so (password, secret, token, jaas, sasl.oauthbearer.config, ssl.key.pem, ...) or it
 // contains "credential" or "api_key"/"apikey". The value is a quoted string (quotes kept,
 // content replaced), or for jaas and oauthbearer.config keys the rest of the line (their
-// values hold spaces), or else everything up to whitespace or one of , ; & ) ] }. A value that
+// values hold spaces), or else everything up to the next whitespace (punctuation included: a
+// password may contain any character, so "token=abc&x=1" loses "&x=1" too). A value that
 // already reads "[redacted]" is kept, so redact(redact(t)) == redact(t).
 // Pure; never throws except std::bad_alloc.
 std::string redact(std::string_view text);

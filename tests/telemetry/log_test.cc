@@ -314,11 +314,14 @@ TEST(RateLimiter, FilteredLevelsDoNotSpendTheBudget) {
 TEST(Redact, KeyValuePairs) {
   EXPECT_EQ(redact("sasl.password=hunter2 sasl.username=bob"),
             "sasl.password=[redacted] sasl.username=bob");
-  EXPECT_EQ(redact("Configuration property sasl.password = hunter2, next"),
-            "Configuration property sasl.password = [redacted], next");
-  EXPECT_EQ(redact("ssl.key.password=abc;ssl.keystore.password=def"),
-            "ssl.key.password=[redacted];ssl.keystore.password=[redacted]");
-  EXPECT_EQ(redact("GET /x?access_token=abc&b=2"), "GET /x?access_token=[redacted]&b=2");
+  EXPECT_EQ(redact("Configuration property sasl.password = hunter2 next"),
+            "Configuration property sasl.password = [redacted] next");
+  EXPECT_EQ(redact("ssl.key.password=abc ssl.keystore.password=def"),
+            "ssl.key.password=[redacted] ssl.keystore.password=[redacted]");
+  // Unquoted values end at whitespace only: punctuation may be part of the secret.
+  EXPECT_EQ(redact("password=ab)c]d}e,f;g&h next"), "password=[redacted] next");
+  EXPECT_EQ(redact("GET /x?access_token=abc&b=2 HTTP/1.1"),
+            "GET /x?access_token=[redacted] HTTP/1.1");
   EXPECT_EQ(redact("client_secret=s3cr3t\nsasl.oauthbearer.client.secret=x2"),
             "client_secret=[redacted]\nsasl.oauthbearer.client.secret=[redacted]");
   EXPECT_EQ(redact("api_key=k1 aws_credentials=k2"),
@@ -347,6 +350,15 @@ TEST(Redact, LeavesEverythingElseAlone) {
     EXPECT_EQ(redact(text), text);
   }
   EXPECT_EQ(redact("PASSWORD=X"), "PASSWORD=[redacted]");  // case-insensitive
+}
+
+TEST(Redact, IsIdempotent) {
+  for (const std::string text : {"password=[redacted] user=bob", "sasl.jaas.config=[redacted]",
+                                 R"(token="[redacted]")", "token='abc", "a=(password=x) b"}) {
+    const std::string once = redact(text);
+    EXPECT_EQ(redact(once), once) << text;
+  }
+  EXPECT_EQ(redact("password=[redacted]x"), "password=[redacted]");  // not a mark: redacted
 }
 
 }  // namespace
