@@ -2,7 +2,7 @@
 
 function(newswatch_target_defaults target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-                                           -Wold-style-cast -Wcast-align -Wnull-dereference)
+                                           -Wold-style-cast -Wcast-align)
   if(NEWSWATCH_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -34,7 +34,10 @@ namespace lvl = spdlog::level;
 
 std::string join(const std::vector<kafka::TopicPartition>& parts) {
   std::string s;
-  for (const auto& tp : parts) s += (s.empty() ? "" : ",") + kafka::to_string(tp);
+  for (const auto& tp : parts) {
+    if (!s.empty()) s += ',';
+    s += kafka::to_string(tp);
+  }
   return s;
 }
 

@@ -16,6 +16,7 @@
 #include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -86,6 +87,12 @@ struct Program {
   bool text_gated = true;  // false: can be true without any text leaf, so always evaluated
 };
 
+// A 16-bit key of a word's first three bytes, for the prefix pre-filter.
+inline std::uint32_t prefix_key(std::string_view w) noexcept {
+  const auto b = [&](int i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(w[i])); };
+  return ((b(0) * 0x9E37u) ^ (b(1) * 0x79B9u) ^ (b(2) * 0x7F4Au)) & 0xFFFFu;
+}
+
 struct CompiledRuleSet::Compiled {
   std::vector<Leaf> leaves;
   std::vector<Seq> seqs;
@@ -106,6 +113,7 @@ struct CompiledRuleSet::Compiled {
   // first three bytes -> one-word prefix seqs.
   WordIndex words;
   WordIndex prefixes;
+  std::bitset<65536> prefix_filter;  // prefix_key of every one-word prefix (8 KiB, in cache)
 
   // Regexes: RE2's FilteredRE2 holds the compiled RE2 objects and the prefilter tree.
   std::unique_ptr<re2::FilteredRE2> regexes;

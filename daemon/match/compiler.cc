@@ -775,6 +775,7 @@ class RuleSetBuilder {
       const Seq& seq = c_->seqs[s];
       if (seq.words.size() == 1 && seq.last_prefix) {
         prefixes.add(std::string_view(seq.words[0]).substr(0, 3), s);
+        c_->prefix_filter.set(prefix_key(seq.words[0]));
       } else {
         words.add(seq.words[0], s);
       }

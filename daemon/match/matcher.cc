@@ -147,6 +147,9 @@ bool Matcher::verify_seq(const Seq& seq, Field field, std::uint32_t i, std::uint
   return true;
 }
 
+// Words are followed by readable padding in the folded buffer (FoldedText::kReadablePadding).
+static_assert(text::FoldedText::kReadablePadding >= 8);
+
 void Matcher::scan_field(Field field) {
   const text::FoldedText& ft = folded_[static_cast<int>(field)];
   const std::string_view text = ft.folded();
@@ -156,7 +159,7 @@ void Matcher::scan_field(Field field) {
   text::Span span;
   for (std::uint32_t i = 0; i < words.size(); ++i) {
     const std::string_view w = text.substr(words[i].begin, words[i].end - words[i].begin);
-    for (const std::uint32_t s : c_->words.find(w)) {
+    for (const std::uint32_t s : c_->words.find_padded(w)) {
       const Seq& seq = c_->seqs[s];
       if (seq.words.size() == 1 && seq.leading.empty() && seq.trailing.empty() && !seq.exact) {
         add_occurrence(seq.leaf, field, i, i, words[i].begin, words[i].end, false);
@@ -164,8 +167,8 @@ void Matcher::scan_field(Field field) {
         add_occurrence(seq.leaf, field, i, end_word, span.begin, span.end, false);
       }
     }
-    if (has_prefixes && w.size() >= 3) {
-      for (const std::uint32_t s : c_->prefixes.find(w.substr(0, 3))) {
+    if (has_prefixes && w.size() >= 3 && c_->prefix_filter.test(prefix_key(w))) {
+      for (const std::uint32_t s : c_->prefixes.find_padded(w.substr(0, 3))) {
         const Seq& seq = c_->seqs[s];
         if (!w.starts_with(seq.words[0])) continue;
         if (seq.leading.empty()) {

@@ -17,27 +17,44 @@
 
 namespace newswatch::match {
 
-// 64-bit hash of a short byte string (words are usually under 16 bytes).
-inline std::uint64_t hash_word(const char* p, std::size_t n) noexcept {
+namespace detail {
+inline std::uint64_t load64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline std::uint64_t mix(std::uint64_t h, std::uint64_t v) noexcept {
   constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  std::uint64_t h = 0x243F6A8885A308D3ull ^ (n * kMul);
-  while (n >= 8) {
-    std::uint64_t v;
-    std::memcpy(&v, p, 8);
-    h = (h ^ v) * kMul;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    std::uint64_t v = 0;
-    std::memcpy(&v, p, n);
-    h = (h ^ v) * kMul;
-    h ^= h >> 29;
+  h = (h ^ v) * kMul;
+  return h ^ (h >> 29);
+}
+}  // namespace detail
+
+// 64-bit hash of a short byte string (words are usually under 16 bytes) whose storage has at
+// least 8 readable bytes past its end (text::FoldedText guarantees it for its words): the
+// tail is read with one 8-byte load and masked.
+inline std::uint64_t hash_word_padded(const char* p, std::size_t n) noexcept {
+  std::uint64_t h = 0x243F6A8885A308D3ull ^ (n * 0x9E3779B97F4A7C15ull);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) h = detail::mix(h, detail::load64(p + i));
+  if (i < n) {
+    const std::uint64_t mask = ~std::uint64_t{0} >> (8 * (8 - (n - i)));
+    h = detail::mix(h, detail::load64(p + i) & mask);
   }
   h *= 0xBF58476D1CE4E5B9ull;
-  h ^= h >> 31;
-  return h;
+  return h ^ (h >> 31);
+}
+
+// The same hash for any string (copies the tail when it is near the end of its storage).
+inline std::uint64_t hash_word(const char* p, std::size_t n) noexcept {
+  const std::size_t full = n & ~std::size_t{7};
+  char tail[16] = {};
+  std::memcpy(tail, p + full, n - full);
+  std::uint64_t h = 0x243F6A8885A308D3ull ^ (n * 0x9E3779B97F4A7C15ull);
+  for (std::size_t i = 0; i < full; i += 8) h = detail::mix(h, detail::load64(p + i));
+  if (full < n) h = detail::mix(h, detail::load64(tail));
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 31);
 }
 
 class WordIndex {
@@ -46,8 +63,15 @@ class WordIndex {
 
   // Values stored under `word`, in insertion order; empty when absent.
   std::span<const std::uint32_t> find(std::string_view word) const noexcept {
+    return find_hashed(word, hash_word(word.data(), word.size()));
+  }
+  // As find(), for a word followed by at least 8 readable bytes (see hash_word_padded).
+  std::span<const std::uint32_t> find_padded(std::string_view word) const noexcept {
+    return find_hashed(word, hash_word_padded(word.data(), word.size()));
+  }
+
+  std::span<const std::uint32_t> find_hashed(std::string_view word, std::uint64_t h) const noexcept {
     if (slots_.empty()) return {};
-    const std::uint64_t h = hash_word(word.data(), word.size());
     const std::uint8_t tag = static_cast<std::uint8_t>(h >> 56) | 1u;
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const std::uint8_t t = tags_[i];

@@ -76,7 +76,9 @@ void Pipeline::start() {
 // ---- consumer thread ---------------------------------------------------------------------
 
 Pipeline::StopReason Pipeline::run_consumer(const std::atomic<bool>& stop, bool exit_when_idle) {
-  std::optional<Clock::time_point> idle_since;
+  // Start of the current idle stretch; time_point::max() while not idle. (Not an optional:
+  // GCC 12 reports a false -Wmaybe-uninitialized on optional<time_point>.)
+  Clock::time_point idle_since = Clock::time_point::max();
   while (!stop.load()) {
     if (!fatal_reason().empty()) return StopReason::kFatal;
     const std::size_t depth = queue_.size();
@@ -103,15 +105,16 @@ Pipeline::StopReason Pipeline::run_consumer(const std::atomic<bool>& stop, bool 
       if (entry == nullptr) continue;  // not (or no longer) assigned: it will be re-consumed
       consumed_.fetch_add(1, std::memory_order_relaxed);
       queue_.push(Job{std::move(msg), entry, std::move(tp)});
-      idle_since.reset();
+      idle_since = Clock::time_point::max();
       continue;
     }
     if (exit_when_idle) {
       if (idle()) {
-        if (!idle_since) idle_since = Clock::now();
-        if (Clock::now() - *idle_since >= std::chrono::milliseconds(500)) return StopReason::kIdle;
+        const auto now = Clock::now();
+        if (idle_since == Clock::time_point::max()) idle_since = now;
+        if (now - idle_since >= std::chrono::milliseconds(500)) return StopReason::kIdle;
       } else {
-        idle_since.reset();
+        idle_since = Clock::time_point::max();
       }
     }
   }

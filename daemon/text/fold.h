@@ -77,6 +77,10 @@ class FoldedText {
   std::string_view original() const noexcept { return original_; }
   std::string_view folded() const noexcept { return {folded_.data(), folded_size_}; }
 
+  // At least this many bytes past the end of folded() may be read (their values are
+  // unspecified), so word hashing can use whole 8-byte loads.
+  static constexpr std::size_t kReadablePadding = 16;
+
   // The words (maximal runs of folded word characters), in text order, as folded byte spans.
   std::span<const Span> words() const noexcept { return {words_.data(), words_size_}; }
 
