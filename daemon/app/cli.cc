@@ -1,8 +1,8 @@
 #include "daemon/app/cli.h"
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
+
+#include <CLI/CLI.hpp>
 
 #include "daemon/app/offline.h"
 #include "daemon/app/run.h"
@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
 
   CheckOptions check;
-  auto* c = app.add_subcommand("check", "Validate a rules directory: every error with path:line:column.");
+  auto* c =
+      app.add_subcommand("check", "Validate a rules directory: every error with path:line:column.");
   c->add_option("RULES_DIR", check.rules_dir, "Directory of *.yaml rule files")->required();
   c->add_flag("-q,--quiet", check.quiet, "Print only problems");
   c->add_flag("--warnings-as-errors", check.warnings_as_errors, "Exit 1 when there are warnings");
@@ -42,10 +43,12 @@ int main(int argc, char** argv) {
       "lines are reported on stderr with their line number and skipped; a summary follows.");
   m->add_option("-r,--rules", match.rules_dir, "Directory of *.yaml rule files")->required();
   m->add_option("INPUT", match.inputs, "Input files ('-' or none: stdin)");
-  m->add_option("--max-message-bytes", match.max_message_bytes, "Largest article accepted (e.g. 1MiB)")
+  m->add_option("--max-message-bytes", match.max_message_bytes,
+                "Largest article accepted (e.g. 1MiB)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
-  m->add_flag("--html", match.html, "Bodies are HTML: strip tags and decode entities before matching");
+  m->add_flag("--html", match.html,
+              "Bodies are HTML: strip tags and decode entities before matching");
   m->add_flag("!--no-dedup", match.dedup, "Do not apply the rules' dedup windows");
   m->add_flag("-q,--quiet", match.quiet, "No summary on stderr");
   m->add_flag("--rule-counts", match.rule_counts, "Print alerts per rule on stderr at the end");
@@ -66,25 +69,33 @@ int main(int argc, char** argv) {
       "Signals: SIGTERM/SIGINT stop gracefully (twice: immediately); SIGHUP reloads the rules.");
   std::string config_file;
   r->add_option("-c,--config", config_file, "YAML configuration file");
-  r->add_flag("--check", run.check, "Validate the configuration and the rules (with their tests), print the effective configuration, exit");
-  std::string brokers, group, alert_topic, dlq_topic, rules_dir, metrics_listen, log_level, log_format;
+  r->add_flag("--check", run.check,
+              "Validate the configuration and the rules (with their tests), print the effective "
+              "configuration, exit");
+  std::string brokers, group, alert_topic, dlq_topic, rules_dir, metrics_listen, log_level,
+      log_format;
   std::vector<std::string> input_topics;
   std::int64_t workers = 0;
   r->add_option("--brokers", brokers, "Kafka bootstrap servers (host:port,...) or 'embedded'");
   r->add_option("--group", group, "Consumer group id");
-  r->add_option("--input-topic", input_topics, "Input topic (repeatable; replaces the configured list)");
+  r->add_option("--input-topic", input_topics,
+                "Input topic (repeatable; replaces the configured list)");
   r->add_option("--alert-topic", alert_topic, "Topic alerts are published to");
   r->add_option("--dlq-topic", dlq_topic, "Dead-letter topic for undecodable messages");
   r->add_option("--rules", rules_dir, "Rules directory");
   r->add_option("--workers", workers, "Worker threads");
-  r->add_option("--metrics-listen", metrics_listen, "host:port for /metrics, /healthz, /readyz ('' disables)");
+  r->add_option("--metrics-listen", metrics_listen,
+                "host:port for /metrics, /healthz, /readyz ('' disables)");
   r->add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
   r->add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  r->add_option("--demo-feed", run.demo_feed, "Embedded mode: produce this JSON Lines file into the input topic first");
-  r->add_flag("--exit-when-idle", run.exit_when_idle, "Exit once every consumed message is handled and delivered");
+  r->add_option("--demo-feed", run.demo_feed,
+                "Embedded mode: produce this JSON Lines file into the input topic first");
+  r->add_flag("--exit-when-idle", run.exit_when_idle,
+              "Exit once every consumed message is handled and delivered");
   bool print = false;
   bool no_print = false;
-  r->add_flag("--print-alerts", print, "Print delivered alerts on stdout (default with the embedded broker)");
+  r->add_flag("--print-alerts", print,
+              "Print delivered alerts on stdout (default with the embedded broker)");
   r->add_flag("--no-print-alerts", no_print, "Do not print delivered alerts");
 
   try {

@@ -33,7 +33,8 @@ std::int64_t steady_millis() {
 }
 
 // Loads rules and prints diagnostics. Null when the rules do not load.
-std::shared_ptr<const match::CompiledRuleSet> load_rules(const std::string& dir, bool print_warnings) {
+std::shared_ptr<const match::CompiledRuleSet> load_rules(const std::string& dir,
+                                                         bool print_warnings) {
   match::LoadResult r = match::load_rule_set(dir);
   for (const auto& d : r.diagnostics) {
     if (d.severity == match::Diagnostic::Severity::kError || print_warnings) {
@@ -79,14 +80,17 @@ int run_check(const CheckOptions& o) {
     return 1;
   }
   const auto& rs = *r.rules;
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!o.quiet) {
     std::printf(
         "%s: ok — %zu rules (%zu enabled) in %zu files, %zu distinct leaves (%zu regexes), "
         "version %s, loaded in %.1f ms%s\n",
-        o.rules_dir.c_str(), rs.rules().size(), rs.enabled_rule_count(), rs.file_count(), rs.stats().leaves,
-        rs.stats().regexes, rs.version().c_str(), ms,
-        warnings ? (", " + std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s")).c_str() : "");
+        o.rules_dir.c_str(), rs.rules().size(), rs.enabled_rule_count(), rs.file_count(),
+        rs.stats().leaves, rs.stats().regexes, rs.version().c_str(), ms,
+        warnings
+            ? (", " + std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s")).c_str()
+            : "");
   }
   return o.warnings_as_errors && warnings > 0 ? 1 : 0;
 }
@@ -95,13 +99,14 @@ int run_test(const TestOptions& o) {
   auto rules = load_rules(o.rules_dir, false);
   if (!rules) return 1;
   const match::RuleTestReport report = match::run_rule_tests(*rules);
-  for (const auto& f : report.failures) std::printf("FAIL %s\n", match::format_failure(*rules, f).c_str());
+  for (const auto& f : report.failures)
+    std::printf("FAIL %s\n", match::format_failure(*rules, f).c_str());
   const std::size_t untested = rules->rules().size() - report.rules_with_tests;
-  std::printf("%s: %zu rules tested with %zu articles: %s%s\n", o.rules_dir.c_str(), report.rules_with_tests,
-              report.articles,
-              report.ok() ? "all passed"
-                          : (std::to_string(report.failures.size()) + " failed").c_str(),
-              untested ? (" (" + std::to_string(untested) + " rules have no tests)").c_str() : "");
+  std::printf(
+      "%s: %zu rules tested with %zu articles: %s%s\n", o.rules_dir.c_str(),
+      report.rules_with_tests, report.articles,
+      report.ok() ? "all passed" : (std::to_string(report.failures.size()) + " failed").c_str(),
+      untested ? (" (" + std::to_string(untested) + " rules have no tests)").c_str() : "");
   return report.ok() ? 0 : 1;
 }
 
@@ -131,8 +136,8 @@ int run_match(const MatchOptions& o) {
   auto process = [&](std::string_view message, const std::string& where) {
     if (auto err = decoder.decode(message, article)) {
       ++errors;
-      std::fprintf(stderr, "%s: %s: %s\n", where.c_str(), std::string(decode::to_string(err->code)).c_str(),
-                   err->detail.c_str());
+      std::fprintf(stderr, "%s: %s: %s\n", where.c_str(),
+                   std::string(decode::to_string(err->code)).c_str(), err->detail.c_str());
       return;
     }
     ++articles;
@@ -162,7 +167,8 @@ int run_match(const MatchOptions& o) {
     if (path != "-" && path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) {
       std::string content;
       if (!read_file(path, content)) {
-        std::fprintf(stderr, "newswatch match: %s: cannot read: %s\n", name.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "newswatch match: %s: cannot read: %s\n", name.c_str(),
+                     std::strerror(errno));
         ++errors;
         continue;
       }
@@ -172,7 +178,8 @@ int run_match(const MatchOptions& o) {
     }
     std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
     if (f == nullptr) {
-      std::fprintf(stderr, "newswatch match: %s: cannot open: %s\n", name.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "newswatch match: %s: cannot open: %s\n", name.c_str(),
+                   std::strerror(errno));
       ++errors;
       continue;
     }
@@ -192,20 +199,23 @@ int run_match(const MatchOptions& o) {
     }
   }
   std::fflush(stdout);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!o.quiet) {
-    std::fprintf(stderr,
-                 "newswatch match: %zu articles, %zu alerts (%zu suppressed by dedup), %zu errors in "
-                 "%.3f s — %.0f articles/s, %.1f MB/s of input, %.1f MB/s of text\n",
-                 articles, alerts, suppressed, errors, seconds, seconds > 0 ? articles / seconds : 0.0,
-                 seconds > 0 ? input_bytes / seconds / 1e6 : 0.0, seconds > 0 ? text_bytes / seconds / 1e6 : 0.0);
+    std::fprintf(
+        stderr,
+        "newswatch match: %zu articles, %zu alerts (%zu suppressed by dedup), %zu errors in "
+        "%.3f s — %.0f articles/s, %.1f MB/s of input, %.1f MB/s of text\n",
+        articles, alerts, suppressed, errors, seconds, seconds > 0 ? articles / seconds : 0.0,
+        seconds > 0 ? input_bytes / seconds / 1e6 : 0.0,
+        seconds > 0 ? text_bytes / seconds / 1e6 : 0.0);
   }
   if (o.rule_counts) {
     // Every rule, including those that fired nothing (dead rules are worth seeing).
     for (std::uint32_t r = 0; r < rules->rules().size(); ++r) {
       const auto it = per_rule.find(r);
-      std::fprintf(stderr, "  %8zu  %s%s\n", it == per_rule.end() ? 0 : it->second, rules->rules()[r].id.c_str(),
-                   rules->rules()[r].enabled ? "" : " (disabled)");
+      std::fprintf(stderr, "  %8zu  %s%s\n", it == per_rule.end() ? 0 : it->second,
+                   rules->rules()[r].id.c_str(), rules->rules()[r].enabled ? "" : " (disabled)");
     }
   }
   return 0;
@@ -216,7 +226,8 @@ int run_explain(const ExplainOptions& o) {
   if (!rules) return 1;
   std::string content;
   if (!read_file(o.article, content)) {
-    std::fprintf(stderr, "newswatch explain: %s: cannot read: %s\n", o.article.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "newswatch explain: %s: cannot read: %s\n", o.article.c_str(),
+                 std::strerror(errno));
     return 2;
   }
   decode::DecodeOptions dopt;
@@ -234,7 +245,8 @@ int run_explain(const ExplainOptions& o) {
   if (!o.rule_id.empty()) {
     const int r = rules->find_rule(o.rule_id);
     if (r < 0) {
-      std::fprintf(stderr, "newswatch explain: no rule with id '%s' in %s\n", o.rule_id.c_str(), o.rules_dir.c_str());
+      std::fprintf(stderr, "newswatch explain: no rule with id '%s' in %s\n", o.rule_id.c_str(),
+                   o.rules_dir.c_str());
       return 2;
     }
     which.push_back(static_cast<std::uint32_t>(r));

@@ -1,23 +1,25 @@
 #include "daemon/app/rules_watcher.h"
 
-#include <poll.h>
-#include <fcntl.h>
-#include <sys/inotify.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
 namespace newswatch::app {
 namespace {
-constexpr std::uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
-                                IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
+constexpr std::uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
+                                IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
 }
 
-std::unique_ptr<RulesWatcher> RulesWatcher::start(const std::string& dir, std::chrono::milliseconds debounce,
-                                                  std::function<void()> on_change, std::string* error) {
+std::unique_ptr<RulesWatcher> RulesWatcher::start(const std::string& dir,
+                                                  std::chrono::milliseconds debounce,
+                                                  std::function<void()> on_change,
+                                                  std::string* error) {
   std::unique_ptr<RulesWatcher> w(new RulesWatcher());
   w->root_ = dir;
   w->debounce_ = debounce;
@@ -52,7 +54,9 @@ void RulesWatcher::add_tree(const std::string& dir) {
   const int wd = inotify_add_watch(fd_, dir.c_str(), kMask);
   if (wd >= 0) watches_[wd] = dir;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end;
+  for (fs::recursive_directory_iterator
+           it(dir, fs::directory_options::follow_directory_symlink, ec),
+       end;
        !ec && it != end; it.increment(ec)) {
     if (it.depth() > 32) {
       it.disable_recursion_pending();
@@ -71,7 +75,8 @@ void RulesWatcher::loop() {
   for (;;) {
     int timeout = -1;
     if (due) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*due - std::chrono::steady_clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *due - std::chrono::steady_clock::now());
       timeout = static_cast<int>(std::max<std::int64_t>(0, left.count()));
     }
     pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};

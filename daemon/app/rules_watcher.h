@@ -18,7 +18,8 @@ namespace newswatch::app {
 
 class RulesWatcher {
  public:
-  static std::unique_ptr<RulesWatcher> start(const std::string& dir, std::chrono::milliseconds debounce,
+  static std::unique_ptr<RulesWatcher> start(const std::string& dir,
+                                             std::chrono::milliseconds debounce,
                                              std::function<void()> on_change, std::string* error);
   ~RulesWatcher();
   RulesWatcher(const RulesWatcher&) = delete;

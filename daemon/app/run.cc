@@ -1,8 +1,5 @@
 #include "daemon/app/run.h"
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -10,6 +7,9 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+
+#include <pthread.h>
+#include <signal.h>
 
 #include "daemon/app/rules_watcher.h"
 #include "daemon/app/version.h"  // generated
@@ -46,25 +46,44 @@ std::string join(const std::vector<kafka::TopicPartition>& parts) {
 class DaemonEvents final : public kafka::ClientEvents, public pipeline::PipelineEvents {
  public:
   DaemonEvents(spdlog::logger& log, telemetry::Metrics& metrics, bool print_alerts)
-      : log_(log), metrics_(metrics), print_alerts_(print_alerts), limiter_(5, std::chrono::seconds(10)) {}
+      : log_(log),
+        metrics_(metrics),
+        print_alerts_(print_alerts),
+        limiter_(5, std::chrono::seconds(10)) {}
 
   void set_pipeline(pipeline::Pipeline* p) { pipeline_.store(p); }
 
   // kafka::ClientEvents
-  void on_log(std::string_view client, int level, std::string_view facility, std::string_view message) override {
-    const auto l = level <= 3 ? lvl::err : level == 4 ? lvl::warn : level <= 6 ? lvl::info : lvl::debug;
+  void on_log(std::string_view client, int level, std::string_view facility,
+              std::string_view message) override {
+    const auto l = level <= 3   ? lvl::err
+                   : level == 4 ? lvl::warn
+                   : level <= 6 ? lvl::info
+                                : lvl::debug;
     log_limited(log_, limiter_, std::string("rdkafka:") + std::string(facility), l, "librdkafka",
-                Fields().add("client", client).add("facility", facility).add("detail", telemetry::redact(message)));
+                Fields()
+                    .add("client", client)
+                    .add("facility", facility)
+                    .add("detail", telemetry::redact(message)));
   }
-  void on_error(std::string_view client, rd_kafka_resp_err_t err, std::string_view reason, bool fatal) override {
+  void on_error(std::string_view client, rd_kafka_resp_err_t err, std::string_view reason,
+                bool fatal) override {
     if (fatal) {
       log_event(log_, lvl::critical, "fatal Kafka error",
-                Fields().add("client", client).add("error", rd_kafka_err2name(err)).add("detail", telemetry::redact(reason)));
-      if (auto* p = pipeline_.load()) p->report_fatal(std::string(client) + ": " + std::string(reason));
+                Fields()
+                    .add("client", client)
+                    .add("error", rd_kafka_err2name(err))
+                    .add("detail", telemetry::redact(reason)));
+      if (auto* p = pipeline_.load())
+        p->report_fatal(std::string(client) + ": " + std::string(reason));
       return;
     }
-    log_limited(log_, limiter_, std::string("kafka-error:") + rd_kafka_err2name(err), lvl::warn, "Kafka error",
-                Fields().add("client", client).add("error", rd_kafka_err2name(err)).add("detail", telemetry::redact(reason)));
+    log_limited(log_, limiter_, std::string("kafka-error:") + rd_kafka_err2name(err), lvl::warn,
+                "Kafka error",
+                Fields()
+                    .add("client", client)
+                    .add("error", rd_kafka_err2name(err))
+                    .add("detail", telemetry::redact(reason)));
   }
   void on_statistics(std::string_view client, std::string_view json) override {
     if (client == "consumer") {
@@ -75,28 +94,44 @@ class DaemonEvents final : public kafka::ClientEvents, public pipeline::Pipeline
 
   // pipeline::PipelineEvents
   void assigned(const std::vector<kafka::TopicPartition>& parts) override {
-    log_event(log_, lvl::info, "partitions assigned", Fields().add("event", "assign").add("partitions", join(parts)));
+    log_event(log_, lvl::info, "partitions assigned",
+              Fields().add("event", "assign").add("partitions", join(parts)));
   }
-  void revoked(const std::vector<kafka::TopicPartition>& parts, std::size_t abandoned, bool drained) override {
+  void revoked(const std::vector<kafka::TopicPartition>& parts, std::size_t abandoned,
+               bool drained) override {
     log_event(log_, drained ? lvl::info : lvl::warn, "partitions revoked",
-              Fields().add("event", "revoke").add("partitions", join(parts)).add("abandoned", abandoned).add("drained", drained));
+              Fields()
+                  .add("event", "revoke")
+                  .add("partitions", join(parts))
+                  .add("abandoned", abandoned)
+                  .add("drained", drained));
   }
-  void undecodable(const kafka::TopicPartition& tp, std::int64_t offset, const decode::DecodeError& error,
-                   bool dead_lettered) override {
-    log_limited(log_, limiter_, std::string("undecodable:") + std::string(decode::to_string(error.code)), lvl::warn,
-                dead_lettered ? "undecodable message sent to the dead-letter topic" : "undecodable message skipped",
-                Fields().add("topic", tp.topic).add("partition", tp.partition).add("offset", offset)
-                    .add("reason", decode::to_string(error.code)).add("detail", error.detail));
+  void undecodable(const kafka::TopicPartition& tp, std::int64_t offset,
+                   const decode::DecodeError& error, bool dead_lettered) override {
+    log_limited(log_, limiter_,
+                std::string("undecodable:") + std::string(decode::to_string(error.code)), lvl::warn,
+                dead_lettered ? "undecodable message sent to the dead-letter topic"
+                              : "undecodable message skipped",
+                Fields()
+                    .add("topic", tp.topic)
+                    .add("partition", tp.partition)
+                    .add("offset", offset)
+                    .add("reason", decode::to_string(error.code))
+                    .add("detail", error.detail));
   }
   void delivery_failed(std::string_view topic, rd_kafka_resp_err_t err, int attempt) override {
-    log_limited(log_, limiter_, std::string("delivery:") + rd_kafka_err2name(err), lvl::warn,
-                "delivery failed, will retry", Fields().add("topic", topic).add("error", rd_kafka_err2name(err)).add("attempt", attempt));
+    log_limited(
+        log_, limiter_, std::string("delivery:") + rd_kafka_err2name(err), lvl::warn,
+        "delivery failed, will retry",
+        Fields().add("topic", topic).add("error", rd_kafka_err2name(err)).add("attempt", attempt));
   }
   void consumer_error(std::string_view what) override {
-    log_limited(log_, limiter_, "consumer", lvl::warn, "consumer error", Fields().add("detail", what));
+    log_limited(log_, limiter_, "consumer", lvl::warn, "consumer error",
+                Fields().add("detail", what));
   }
   void commit_failed(rd_kafka_resp_err_t err) override {
-    log_event(log_, lvl::err, "offset commit failed", Fields().add("error", rd_kafka_err2name(err)));
+    log_event(log_, lvl::err, "offset commit failed",
+              Fields().add("error", rd_kafka_err2name(err)));
   }
   void alert_delivered(std::string_view, std::string_view json) override {
     if (!print_alerts_) return;
@@ -124,7 +159,7 @@ class SignalThread {
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
     sigaddset(&set_, SIGHUP);
-    sigaddset(&set_, SIGUSR1);  // internal wake-up for shutdown of this thread
+    sigaddset(&set_, SIGUSR1);                   // internal wake-up for shutdown of this thread
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // inherited by every thread created after
   }
   void start(std::function<void()> on_stop, std::function<void()> on_reload) {
@@ -161,7 +196,8 @@ class SignalThread {
 // test passes.
 class Reloader {
  public:
-  Reloader(std::string dir, pipeline::RuleSetHolder& holder, telemetry::Metrics& metrics, spdlog::logger& log)
+  Reloader(std::string dir, pipeline::RuleSetHolder& holder, telemetry::Metrics& metrics,
+           spdlog::logger& log)
       : dir_(std::move(dir)), holder_(holder), metrics_(metrics), log_(log) {}
 
   // Loads, tests and publishes. False (old set kept) on any problem.
@@ -178,19 +214,27 @@ class Reloader {
     if (!r.rules) {
       metrics_.reloads_failed.Increment();
       log_event(log_, lvl::err, "rule set not loaded; keeping the current one",
-                Fields().add("event", "reload").add("trigger", trigger).add("dir", dir_).add("errors", errors)
+                Fields()
+                    .add("event", "reload")
+                    .add("trigger", trigger)
+                    .add("dir", dir_)
+                    .add("errors", errors)
                     .add("result", "failure"));
       return false;
     }
     const match::RuleTestReport tests = match::run_rule_tests(*r.rules);
     if (!tests.ok()) {
       for (const auto& f : tests.failures) {
-        log_event(log_, lvl::err, "rule test failed",
-                  Fields().add("event", "reload").add("failure", match::format_failure(*r.rules, f)));
+        log_event(
+            log_, lvl::err, "rule test failed",
+            Fields().add("event", "reload").add("failure", match::format_failure(*r.rules, f)));
       }
       metrics_.reloads_failed.Increment();
       log_event(log_, lvl::err, "rule tests failed; keeping the current rule set",
-                Fields().add("event", "reload").add("trigger", trigger).add("failures", tests.failures.size())
+                Fields()
+                    .add("event", "reload")
+                    .add("trigger", trigger)
+                    .add("failures", tests.failures.size())
                     .add("result", "failure"));
       return false;
     }
@@ -201,12 +245,19 @@ class Reloader {
     metrics_.reloads_ok.Increment();
     metrics_.last_reload_timestamp.Set(
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     log_event(log_, lvl::info, "rule set loaded",
-              Fields().add("event", "reload").add("trigger", trigger).add("version", r.rules->version())
-                  .add("rules", r.rules->rules().size()).add("enabled", r.rules->enabled_rule_count())
-                  .add("compile_ms", std::chrono::duration<double, std::milli>(r.rules->compile_time()).count())
-                  .add("total_ms", ms).add("result", "success"));
+              Fields()
+                  .add("event", "reload")
+                  .add("trigger", trigger)
+                  .add("version", r.rules->version())
+                  .add("rules", r.rules->rules().size())
+                  .add("enabled", r.rules->enabled_rule_count())
+                  .add("compile_ms",
+                       std::chrono::duration<double, std::milli>(r.rules->compile_time()).count())
+                  .add("total_ms", ms)
+                  .add("result", "success"));
     return true;
   }
 
@@ -276,20 +327,24 @@ int run_daemon(const RunOptions& o) {
     return 2;
   }
   config::Config cfg = *loaded.config;
-  if (o.log_format) cfg.log.format = *o.log_format == "json" ? config::LogFormat::kJson : config::LogFormat::kText;
+  if (o.log_format)
+    cfg.log.format = *o.log_format == "json" ? config::LogFormat::kJson : config::LogFormat::kText;
 
   if (o.check) {
     std::fputs(config::render_config(cfg, config::RenderFormat::kYaml).c_str(), stdout);
     match::LoadResult r = match::load_rule_set(cfg.rules.dir);
     for (const auto& d : r.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
     if (!r.rules) {
-      std::fprintf(stderr, "newswatch run --check: rules in %s do not load\n", cfg.rules.dir.c_str());
+      std::fprintf(stderr, "newswatch run --check: rules in %s do not load\n",
+                   cfg.rules.dir.c_str());
       return 1;
     }
     const match::RuleTestReport tests = match::run_rule_tests(*r.rules);
-    for (const auto& f : tests.failures) std::fprintf(stderr, "FAIL %s\n", match::format_failure(*r.rules, f).c_str());
+    for (const auto& f : tests.failures)
+      std::fprintf(stderr, "FAIL %s\n", match::format_failure(*r.rules, f).c_str());
     if (!tests.ok()) return 1;
-    std::fprintf(stderr, "newswatch run --check: configuration ok; %zu rules, all %zu rule tests pass\n",
+    std::fprintf(stderr,
+                 "newswatch run --check: configuration ok; %zu rules, all %zu rule tests pass\n",
                  r.rules->rules().size(), tests.articles);
     return 0;
   }
@@ -297,8 +352,13 @@ int run_daemon(const RunOptions& o) {
   SignalThread signals;  // before any other thread exists, so they all inherit the mask
   auto log = telemetry::make_logger(cfg.log.format, cfg.log.level);
   log_event(*log, lvl::info, "newswatch starting",
-            Fields().add("event", "start").add("version", kVersion).add("revision", kGitRevision)
-                .add("brokers", cfg.kafka.brokers).add("group", cfg.kafka.group_id).add("rules", cfg.rules.dir)
+            Fields()
+                .add("event", "start")
+                .add("version", kVersion)
+                .add("revision", kGitRevision)
+                .add("brokers", cfg.kafka.brokers)
+                .add("group", cfg.kafka.group_id)
+                .add("rules", cfg.rules.dir)
                 .add("workers", cfg.pipeline.workers));
   log_event(*log, lvl::debug, "effective configuration",
             Fields().add("config", config::render_config(cfg, config::RenderFormat::kKeyValue)));
@@ -314,7 +374,8 @@ int run_daemon(const RunOptions& o) {
   pipeline::RuleSetHolder holder;
   Reloader reloader(cfg.rules.dir, holder, metrics, *log);
   if (!reloader.load("startup")) {
-    log_event(*log, lvl::critical, "cannot start without a valid rule set", Fields().add("event", "exit"));
+    log_event(*log, lvl::critical, "cannot start without a valid rule set",
+              Fields().add("event", "exit"));
     return 1;
   }
 
@@ -330,7 +391,8 @@ int run_daemon(const RunOptions& o) {
   if (embedded) {
     cluster = kafka::EmbeddedCluster::start(1, &error);
     if (!cluster) {
-      log_event(*log, lvl::critical, "cannot start the embedded broker", Fields().add("error", error));
+      log_event(*log, lvl::critical, "cannot start the embedded broker",
+                Fields().add("error", error));
       return 1;
     }
     brokers = cluster->bootstrap_servers();
@@ -340,26 +402,33 @@ int run_daemon(const RunOptions& o) {
       if (!t->empty()) ok = ok && cluster->create_topic(*t, 1, &error);
     }
     if (!ok) {
-      log_event(*log, lvl::critical, "cannot create topics on the embedded broker", Fields().add("error", error));
+      log_event(*log, lvl::critical, "cannot create topics on the embedded broker",
+                Fields().add("error", error));
       return 1;
     }
     // The mock cluster answers long-poll fetches only after fetch.wait.max.ms.
     consumer_props.try_emplace("fetch.wait.max.ms", "50");
     consumer_props.try_emplace("session.timeout.ms", "6000");
-    log_event(*log, lvl::info, "embedded broker started (librdkafka mock cluster; for demos and tests only)",
+    log_event(*log, lvl::info,
+              "embedded broker started (librdkafka mock cluster; for demos and tests only)",
               Fields().add("event", "embedded").add("bootstrap", brokers));
     if (!o.demo_feed.empty()) {
       std::size_t n = 0;
       if (!produce_feed(brokers, cfg.kafka.input_topics.front(), o.demo_feed, &n, &error)) {
-        log_event(*log, lvl::critical, "cannot produce the demo feed", Fields().add("error", error));
+        log_event(*log, lvl::critical, "cannot produce the demo feed",
+                  Fields().add("error", error));
         return 1;
       }
       log_event(*log, lvl::info, "demo feed produced",
-                Fields().add("event", "demo-feed").add("file", o.demo_feed).add("messages", n)
+                Fields()
+                    .add("event", "demo-feed")
+                    .add("file", o.demo_feed)
+                    .add("messages", n)
                     .add("topic", cfg.kafka.input_topics.front()));
     }
   } else if (!o.demo_feed.empty()) {
-    log_event(*log, lvl::err, "--demo-feed needs kafka.brokers: embedded", Fields().add("event", "exit"));
+    log_event(*log, lvl::err, "--demo-feed needs kafka.brokers: embedded",
+              Fields().add("event", "exit"));
     return 2;
   }
 
@@ -372,22 +441,27 @@ int run_daemon(const RunOptions& o) {
   po.queue_capacity = cfg.pipeline.queue_capacity;
   po.max_alerts_per_article = cfg.pipeline.max_alerts_per_article;
   po.decode.max_message_bytes = cfg.input.max_message_bytes;
-  po.decode.body_format =
-      cfg.input.body_format == config::BodyFormat::kHtml ? decode::BodyFormat::kHtml : decode::BodyFormat::kText;
-  po.revoke_timeout = std::min<std::chrono::milliseconds>(cfg.pipeline.shutdown_timeout, std::chrono::seconds(10));
+  po.decode.body_format = cfg.input.body_format == config::BodyFormat::kHtml
+                              ? decode::BodyFormat::kHtml
+                              : decode::BodyFormat::kText;
+  po.revoke_timeout =
+      std::min<std::chrono::milliseconds>(cfg.pipeline.shutdown_timeout, std::chrono::seconds(10));
   pipeline::Pipeline pipe(po, holder, dedup, metrics, events);
   events.set_pipeline(&pipe);
 
   sink::SinkOptions so{brokers, producer_props, cfg.input.max_message_bytes};
   auto sink = sink::KafkaSink::create(so, &events, &pipe, &error);
   if (!sink) {
-    log_event(*log, lvl::critical, "cannot create the Kafka producer", Fields().add("error", telemetry::redact(error)));
+    log_event(*log, lvl::critical, "cannot create the Kafka producer",
+              Fields().add("error", telemetry::redact(error)));
     return 2;
   }
-  source::SourceOptions src{brokers, cfg.kafka.group_id, cfg.kafka.input_topics, consumer_props, 5000};
+  source::SourceOptions src{brokers, cfg.kafka.group_id, cfg.kafka.input_topics, consumer_props,
+                            5000};
   auto source = source::KafkaSource::create(src, &events, &pipe, &error);
   if (!source) {
-    log_event(*log, lvl::critical, "cannot create the Kafka consumer", Fields().add("error", telemetry::redact(error)));
+    log_event(*log, lvl::critical, "cannot create the Kafka consumer",
+              Fields().add("error", telemetry::redact(error)));
     return 2;
   }
   pipe.attach(source.get(), sink.get());
@@ -406,7 +480,8 @@ int run_daemon(const RunOptions& o) {
         &error);
     // (the same checks drive the newswatch_ready gauge below)
     if (!http) {
-      log_event(*log, lvl::critical, "cannot serve metrics", Fields().add("listen", cfg.metrics.listen).add("error", error));
+      log_event(*log, lvl::critical, "cannot serve metrics",
+                Fields().add("listen", cfg.metrics.listen).add("error", error));
       return 2;
     }
     log_event(*log, lvl::info, "serving /metrics, /healthz and /readyz",
@@ -430,7 +505,8 @@ int run_daemon(const RunOptions& o) {
   std::thread reload_thread([&] {
     std::unique_lock lock(reload_mu);
     for (;;) {
-      reload_cv.wait_for(lock, std::chrono::seconds(1), [&] { return reload_requested || reload_thread_done; });
+      reload_cv.wait_for(lock, std::chrono::seconds(1),
+                         [&] { return reload_requested || reload_thread_done; });
       if (reload_thread_done) return;
       metrics.ready.Set(readiness().ready ? 1 : 0);
       if (!reload_requested) continue;
@@ -447,33 +523,37 @@ int run_daemon(const RunOptions& o) {
     reload_trigger = std::move(trigger);
     reload_cv.notify_one();
   };
-  signals.start(
-      [&] {
-        stop = true;
-      },
-      [&] { request_reload("SIGHUP"); });
+  signals.start([&] { stop = true; }, [&] { request_reload("SIGHUP"); });
 
   std::unique_ptr<RulesWatcher> watcher;
   if (cfg.rules.watch) {
-    watcher = RulesWatcher::start(cfg.rules.dir, cfg.rules.reload_debounce, [&] { request_reload("file change"); }, &error);
+    watcher = RulesWatcher::start(
+        cfg.rules.dir, cfg.rules.reload_debounce, [&] { request_reload("file change"); }, &error);
     if (!watcher) {
       log_event(*log, lvl::warn, "not watching the rules directory; reload with SIGHUP",
                 Fields().add("dir", cfg.rules.dir).add("error", error));
     } else {
-      log_event(*log, lvl::info, "watching the rules directory",
-                Fields().add("event", "watch").add("dir", cfg.rules.dir)
-                    .add("debounce_ms", static_cast<std::int64_t>(cfg.rules.reload_debounce.count())));
+      log_event(
+          *log, lvl::info, "watching the rules directory",
+          Fields()
+              .add("event", "watch")
+              .add("dir", cfg.rules.dir)
+              .add("debounce_ms", static_cast<std::int64_t>(cfg.rules.reload_debounce.count())));
     }
   }
 
   pipe.start();
   const auto reason = pipe.run_consumer(stop, o.exit_when_idle);
-  const char* why = reason == pipeline::Pipeline::StopReason::kIdle      ? "idle"
+  const char* why = reason == pipeline::Pipeline::StopReason::kIdle    ? "idle"
                     : reason == pipeline::Pipeline::StopReason::kFatal ? "fatal error"
-                                                                         : "signal";
-  log_event(*log, lvl::info, "stopping",
-            Fields().add("event", "shutdown").add("reason", why).add("consumed", pipe.messages_consumed())
-                .add("timeout_ms", static_cast<std::int64_t>(cfg.pipeline.shutdown_timeout.count())));
+                                                                       : "signal";
+  log_event(
+      *log, lvl::info, "stopping",
+      Fields()
+          .add("event", "shutdown")
+          .add("reason", why)
+          .add("consumed", pipe.messages_consumed())
+          .add("timeout_ms", static_cast<std::int64_t>(cfg.pipeline.shutdown_timeout.count())));
   watcher.reset();
   const bool clean = pipe.shutdown(cfg.pipeline.shutdown_timeout);
   {
@@ -484,7 +564,10 @@ int run_daemon(const RunOptions& o) {
   reload_thread.join();
   http.reset();
   log_event(*log, clean ? lvl::info : lvl::warn, "stopped",
-            Fields().add("event", "exit").add("clean", clean).add("reason", why)
+            Fields()
+                .add("event", "exit")
+                .add("clean", clean)
+                .add("reason", why)
                 .add("fatal", pipe.fatal_reason()));
   return reason == pipeline::Pipeline::StopReason::kFatal ? 1 : 0;
 }

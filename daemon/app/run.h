@@ -15,7 +15,7 @@ struct RunOptions {
   bool check = false;           // validate config and rules, print the effective config, exit
   std::string demo_feed;        // embedded mode: produce this JSON Lines file into the input topic
   bool exit_when_idle = false;  // exit once everything is consumed and delivered
-  std::optional<bool> print_alerts;  // default: on with the embedded broker
+  std::optional<bool> print_alerts;       // default: on with the embedded broker
   std::optional<std::string> log_format;  // overrides log.format
 };
 

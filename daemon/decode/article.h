@@ -11,11 +11,11 @@ namespace newswatch::decode {
 // Bits of Article::changes: what decoding had to repair or transform.
 enum ArticleChange : unsigned {
   kArticleUnchanged = 0,
-  kArticleRepairedUtf8 = 1u << 0,    // the message or a string was not valid UTF-8
-  kArticleNormalizedNfc = 1u << 1,   // a text field was not in NFC
-  kArticleHtmlStripped = 1u << 2,    // body_format=html removed tags or decoded entities
-  kArticleIdFromUrl = 1u << 3,       // no "id": the id is the url
-  kArticleIdFromHash = 1u << 4,      // no "id" nor "url": the id is a hash of title + body
+  kArticleRepairedUtf8 = 1u << 0,   // the message or a string was not valid UTF-8
+  kArticleNormalizedNfc = 1u << 1,  // a text field was not in NFC
+  kArticleHtmlStripped = 1u << 2,   // body_format=html removed tags or decoded entities
+  kArticleIdFromUrl = 1u << 3,      // no "id": the id is the url
+  kArticleIdFromHash = 1u << 4,     // no "id" nor "url": the id is a hash of title + body
 };
 
 struct Article {

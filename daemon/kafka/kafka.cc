@@ -30,7 +30,8 @@ void error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
 
 int stats_cb(rd_kafka_t*, char* json, size_t len, void* opaque) {
   auto* ctx = static_cast<CallbackContext*>(opaque);
-  if (ctx != nullptr && ctx->events != nullptr) ctx->events->on_statistics(ctx->name, std::string_view(json, len));
+  if (ctx != nullptr && ctx->events != nullptr)
+    ctx->events->on_statistics(ctx->name, std::string_view(json, len));
   return 0;  // librdkafka frees the JSON
 }
 
@@ -47,15 +48,17 @@ bool apply(rd_kafka_conf_t* conf, const Properties& props, std::string* error) {
 
 }  // namespace
 
-ClientConf make_conf(const Properties& defaults, const Properties& properties, const Properties& forced,
-                     ClientEvents* events, std::string_view client_name, std::string* error) {
+ClientConf make_conf(const Properties& defaults, const Properties& properties,
+                     const Properties& forced, ClientEvents* events, std::string_view client_name,
+                     std::string* error) {
   ClientConf out;
   ConfPtr conf(rd_kafka_conf_new());
   if (!apply(conf.get(), defaults, error) || !apply(conf.get(), properties, error) ||
       !apply(conf.get(), forced, error)) {
     return out;
   }
-  out.context = std::make_unique<CallbackContext>(CallbackContext{events, std::string(client_name), nullptr});
+  out.context =
+      std::make_unique<CallbackContext>(CallbackContext{events, std::string(client_name), nullptr});
   rd_kafka_conf_set_opaque(conf.get(), out.context.get());
   rd_kafka_conf_set_log_cb(conf.get(), log_cb);
   rd_kafka_conf_set_error_cb(conf.get(), error_cb);
@@ -71,7 +74,8 @@ std::unique_ptr<EmbeddedCluster> EmbeddedCluster::start(int brokers, std::string
   rd_kafka_conf_set(conf.get(), "log_level", "3", errstr, sizeof errstr);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.release(), errstr, sizeof errstr);
   if (rk == nullptr) {
-    if (error != nullptr) *error = std::string("cannot create the embedded cluster host: ") + errstr;
+    if (error != nullptr)
+      *error = std::string("cannot create the embedded cluster host: ") + errstr;
     return nullptr;
   }
   c->host_.reset(rk);

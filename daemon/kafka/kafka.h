@@ -6,8 +6,6 @@
 // Errors are returned as values (strings); nothing here logs.
 #pragma once
 
-#include <librdkafka/rdkafka.h>
-
 #include <compare>
 #include <cstdint>
 #include <map>
@@ -15,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <librdkafka/rdkafka.h>
 
 struct rd_kafka_mock_cluster_s;
 
@@ -73,8 +73,9 @@ struct ClientConf {
 // A new configuration with `defaults` applied, then `properties` (user pass-through), then
 // `forced` (what newswatch owns), and the log/error/statistics callbacks wired to `events`
 // (which must outlive the client). conf is null and *error set when a property is refused.
-ClientConf make_conf(const Properties& defaults, const Properties& properties, const Properties& forced,
-                     ClientEvents* events, std::string_view client_name, std::string* error);
+ClientConf make_conf(const Properties& defaults, const Properties& properties,
+                     const Properties& forced, ClientEvents* events, std::string_view client_name,
+                     std::string* error);
 
 // librdkafka's mock cluster inside this process: real Kafka protocol on loopback ports,
 // group coordination, offsets and idempotent produce. Facts (librdkafka 2.0.2): it keeps only

@@ -48,7 +48,7 @@ class AhoCorasick {
   std::uint8_t classes_[256] = {};
   std::uint32_t class_count_ = 1;
   std::size_t state_count_ = 0;
-  std::vector<std::uint32_t> transitions_;  // [state * class_count_ + class]
+  std::vector<std::uint32_t> transitions_;   // [state * class_count_ + class]
   std::vector<std::uint32_t> output_begin_;  // state -> range in outputs_
   std::vector<std::uint32_t> outputs_;
 };

@@ -13,14 +13,14 @@
 // the few whose query can be true without any text leaf (always_rules).
 #pragma once
 
-#include <re2/filtered_re2.h>
-#include <re2/re2.h>
-
 #include <bitset>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <re2/filtered_re2.h>
+#include <re2/re2.h>
 
 #include "daemon/match/aho_corasick.h"
 #include "daemon/match/query.h"
@@ -38,7 +38,7 @@ struct Seq {
   std::string trailing;            // folded non-word text right after the last word
   bool phrase = false;             // separators are any run of non-word characters
   bool last_prefix = false;
-  bool exact = false;              // also compare the original text:
+  bool exact = false;                    // also compare the original text:
   std::vector<std::string> exact_words;  // original bytes of each word
   std::vector<std::string> exact_seps;   // original separators (exact terms only)
   std::string exact_leading;
@@ -47,9 +47,9 @@ struct Seq {
 
 struct Leaf {
   LeafKind kind = LeafKind::kTerm;
-  std::string display;         // as written, e.g. "europ*", "\"ant group\"", "/x/i"
-  std::int32_t seq = -1;       // literal leaves: index into Compiled::seqs
-  std::int32_t regex = -1;     // regex leaves: id in Compiled::regexes
+  std::string display;           // as written, e.g. "europ*", "\"ant group\"", "/x/i"
+  std::int32_t seq = -1;         // literal leaves: index into Compiled::seqs
+  std::int32_t regex = -1;       // regex leaves: id in Compiled::regexes
   bool needs_positions = false;  // used by a NEAR: keep every occurrence (up to the limit)
 };
 
@@ -89,7 +89,9 @@ struct Program {
 
 // A 16-bit key of a word's first three bytes, for the prefix pre-filter.
 inline std::uint32_t prefix_key(std::string_view w) noexcept {
-  const auto b = [&](int i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(w[i])); };
+  const auto b = [&](int i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(w[i]));
+  };
   return ((b(0) * 0x9E37u) ^ (b(1) * 0x79B9u) ^ (b(2) * 0x7F4Au)) & 0xFFFFu;
 }
 
@@ -117,10 +119,10 @@ struct CompiledRuleSet::Compiled {
 
   // Regexes: RE2's FilteredRE2 holds the compiled RE2 objects and the prefilter tree.
   std::unique_ptr<re2::FilteredRE2> regexes;
-  std::vector<std::uint32_t> regex_leaf;  // regex id -> leaf
-  AhoCorasick atoms;                      // folded atoms
+  std::vector<std::uint32_t> regex_leaf;   // regex id -> leaf
+  AhoCorasick atoms;                       // folded atoms
   std::vector<std::vector<int>> atom_ids;  // AC pattern -> FilteredRE2 atom indices
-  std::vector<int> empty_atoms;           // atoms that fold to nothing: always present
+  std::vector<int> empty_atoms;            // atoms that fold to nothing: always present
   std::size_t max_occurrences_per_leaf = 10'000;
 };
 

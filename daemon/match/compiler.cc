@@ -1,12 +1,12 @@
 // RawRuleSet -> CompiledRuleSet: list resolution, query validation, leaf interning, programs,
 // literal and regex indexes.
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
 #include <unordered_map>
+
+#include <openssl/evp.h>
 
 #include "daemon/match/compiled.h"
 #include "daemon/match/loader_internal.h"
@@ -127,7 +127,8 @@ class RuleSetBuilder {
     diagnostics_.push_back(diagnostic_at(pos, offset, std::move(message)));
   }
   void warning(const ScalarPos& pos, std::uint32_t offset, std::string message) {
-    diagnostics_.push_back(diagnostic_at(pos, offset, std::move(message), Diagnostic::Severity::kWarning));
+    diagnostics_.push_back(
+        diagnostic_at(pos, offset, std::move(message), Diagnostic::Severity::kWarning));
   }
 
   // ---- lists ---------------------------------------------------------------------------
@@ -210,9 +211,10 @@ class RuleSetBuilder {
       }
       flat.depth = std::max(flat.depth, flat_[j].depth + 1);
       if (flat.depth > options_.limits.max_list_depth) {
-        error(pos, entry.begin, "lists nested too deeply (more than " +
-                                    std::to_string(options_.limits.max_list_depth) +
-                                    " levels of @list inside @list)");
+        error(pos, entry.begin,
+              "lists nested too deeply (more than " +
+                  std::to_string(options_.limits.max_list_depth) +
+                  " levels of @list inside @list)");
         ok = false;
         continue;
       }
@@ -249,7 +251,8 @@ class RuleSetBuilder {
       return -1;
     }
     std::string why;
-    const int id = n.leaf_kind == LeafKind::kRegex ? make_regex_leaf(n, why) : make_literal_leaf(n, why);
+    const int id =
+        n.leaf_kind == LeafKind::kRegex ? make_regex_leaf(n, why) : make_literal_leaf(n, why);
     leaf_ids_[key] = id;
     if (id < 0) {
       invalid_reason_[key] = why;
@@ -274,7 +277,8 @@ class RuleSetBuilder {
       return -1;
     }
     Seq seq;
-    seq.phrase = n.leaf_kind == LeafKind::kPhrase || (n.leaf_kind == LeafKind::kExact && n.exact_phrase);
+    seq.phrase =
+        n.leaf_kind == LeafKind::kPhrase || (n.leaf_kind == LeafKind::kExact && n.exact_phrase);
     seq.exact = n.leaf_kind == LeafKind::kExact;
     for (std::size_t i = 0; i < words.size(); ++i) {
       seq.words.emplace_back(folded.substr(words[i].begin, words[i].end - words[i].begin));
@@ -303,7 +307,8 @@ class RuleSetBuilder {
       for (std::size_t i = 0; i < orig.size(); ++i) {
         seq.exact_words.emplace_back(original.substr(orig[i].begin, orig[i].end - orig[i].begin));
         if (!seq.phrase && i + 1 < orig.size()) {
-          seq.exact_seps.emplace_back(original.substr(orig[i].end, orig[i + 1].begin - orig[i].end));
+          seq.exact_seps.emplace_back(
+              original.substr(orig[i].end, orig[i + 1].begin - orig[i].end));
         }
       }
       if (!seq.phrase) {
@@ -334,8 +339,9 @@ class RuleSetBuilder {
       return -1;
     }
     if (re.ProgramSize() > options_.limits.max_regex_program_size) {
-      why = "regex " + shown + " is too complex (RE2 program size " + std::to_string(re.ProgramSize()) +
-            "; the limit is " + std::to_string(options_.limits.max_regex_program_size) + ")";
+      why = "regex " + shown + " is too complex (RE2 program size " +
+            std::to_string(re.ProgramSize()) + "; the limit is " +
+            std::to_string(options_.limits.max_regex_program_size) + ")";
       return -1;
     }
     if (RE2::PartialMatch("", re)) {
@@ -352,7 +358,8 @@ class RuleSetBuilder {
     leaf.display = shown;
     leaf.regex = regex_id;
     const auto id = static_cast<std::uint32_t>(c_->leaves.size());
-    if (c_->regex_leaf.size() <= static_cast<std::size_t>(regex_id)) c_->regex_leaf.resize(regex_id + 1);
+    if (c_->regex_leaf.size() <= static_cast<std::size_t>(regex_id))
+      c_->regex_leaf.resize(regex_id + 1);
     c_->regex_leaf[regex_id] = id;
     c_->leaves.push_back(std::move(leaf));
     return static_cast<int>(id);
@@ -397,9 +404,9 @@ class RuleSetBuilder {
   }
 
   std::size_t error_count() const {
-    return static_cast<std::size_t>(std::count_if(diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& d) {
-      return d.severity == Diagnostic::Severity::kError;
-    }));
+    return static_cast<std::size_t>(std::count_if(
+        diagnostics_.begin(), diagnostics_.end(),
+        [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::kError; }));
   }
 
   static bool near_operand_ok(const QueryNode& n) {
@@ -416,12 +423,18 @@ class RuleSetBuilder {
 
   static std::string_view kind_name(const QueryNode& n) {
     switch (n.kind) {
-      case QueryNode::Kind::kAnd: return "an AND";
-      case QueryNode::Kind::kOr: return "an OR-group containing something else";
-      case QueryNode::Kind::kNot: return "a NOT";
-      case QueryNode::Kind::kNear: return "a NEAR";
-      case QueryNode::Kind::kMeta: return "a metadata filter";
-      default: return "this";
+      case QueryNode::Kind::kAnd:
+        return "an AND";
+      case QueryNode::Kind::kOr:
+        return "an OR-group containing something else";
+      case QueryNode::Kind::kNot:
+        return "a NOT";
+      case QueryNode::Kind::kNear:
+        return "a NEAR";
+      case QueryNode::Kind::kMeta:
+        return "a metadata filter";
+      default:
+        return "this";
     }
   }
 
@@ -486,9 +499,11 @@ class RuleSetBuilder {
       const char c = n.text.front();
       if (c == '-' || c == '+') {
         warning(qpos, n.begin,
-                std::string("'") + n.text + "' searches for the text '" + n.text + "' (with its '" + c +
-                    "'); to " + (c == '-' ? "exclude " + n.text.substr(1) + " write NOT " + n.text.substr(1)
-                                          : "require " + n.text.substr(1) + " just write it (terms side by side are ANDed)"));
+                std::string("'") + n.text + "' searches for the text '" + n.text + "' (with its '" +
+                    c + "'); to " +
+                    (c == '-' ? "exclude " + n.text.substr(1) + " write NOT " + n.text.substr(1)
+                              : "require " + n.text.substr(1) +
+                                    " just write it (terms side by side are ANDed)"));
       }
       if (n.text == "and" || n.text == "or" || n.text == "not") {
         std::string upper;
@@ -509,7 +524,8 @@ class RuleSetBuilder {
       if (!ok) {
         error(qpos, n.begin,
               "lang: takes a primary language subtag such as fr or en (lang:fr also matches "
-              "articles in fr-FR or fr-CA), not '" + v + "'");
+              "articles in fr-FR or fr-CA), not '" +
+                  v + "'");
       }
     } else if (n.meta == MetaKind::kSite) {
       bool ok = !v.empty() && v.front() != '.' && v.back() != '.';
@@ -517,7 +533,9 @@ class RuleSetBuilder {
         ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-');
       }
       if (!ok) {
-        error(qpos, n.begin, "site: takes a host name such as lesechos.fr (no scheme, path or port), not '" + v + "'");
+        error(qpos, n.begin,
+              "site: takes a host name such as lesechos.fr (no scheme, path or port), not '" + v +
+                  "'");
       }
     } else if (text::fold(v).empty()) {
       error(qpos, n.begin, "source: needs a source name, e.g. source:\"Les Echos\"");
@@ -536,7 +554,8 @@ class RuleSetBuilder {
       case QueryNode::Kind::kLeaf: {
         const int id = leaf_ids_.at(leaf_key(n));
         if (id < 0) return;  // reported where it is written
-        members.push_back(Member{static_cast<std::uint32_t>(id), n.fields, intern_label(leaf_label(n))});
+        members.push_back(
+            Member{static_cast<std::uint32_t>(id), n.fields, intern_label(leaf_label(n))});
         return;
       }
       case QueryNode::Kind::kList: {
@@ -594,7 +613,8 @@ class RuleSetBuilder {
         if (n.meta == MetaKind::kSource) {
           m.value = text::fold(n.text);
         } else {
-          for (char ch : n.text) m.value += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          for (char ch : n.text)
+            m.value += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         }
         c_->metas.push_back(std::move(m));
         node.op = Node::Op::kMeta;
@@ -789,7 +809,8 @@ class RuleSetBuilder {
     st.prefixes = c_->prefixes.size();
     st.regexes = c_->regex_leaf.size();
     st.always_evaluated_rules = c_->always_rules.size();
-    std::size_t bytes = c_->words.memory_bytes() + c_->prefixes.memory_bytes() + c_->atoms.memory_bytes();
+    std::size_t bytes =
+        c_->words.memory_bytes() + c_->prefixes.memory_bytes() + c_->atoms.memory_bytes();
     for (const auto& seq : c_->seqs) {
       bytes += sizeof(Seq);
       for (const auto& w : seq.words) bytes += w.capacity();
@@ -797,7 +818,8 @@ class RuleSetBuilder {
     bytes += c_->leaves.size() * sizeof(Leaf) + c_->members.size() * sizeof(Member) +
              c_->nodes.size() * sizeof(Node) + c_->leaf_rules.size() * 4;
     if (c_->regexes) {
-      for (int i = 0; i < c_->regexes->NumRegexps(); ++i) bytes += c_->regexes->GetRE2(i).ProgramSize() * 16;
+      for (int i = 0; i < c_->regexes->NumRegexps(); ++i)
+        bytes += c_->regexes->GetRE2(i).ProgramSize() * 16;
     }
     st.memory_bytes = bytes;
   }
@@ -805,13 +827,22 @@ class RuleSetBuilder {
   void collect_leaves(std::uint32_t i, std::set<std::uint32_t>& out) const {
     const Node& n = c_->nodes[i];
     auto add_group = [&](std::uint32_t g) {
-      for (std::uint32_t m = c_->groups[g].begin; m < c_->groups[g].end; ++m) out.insert(c_->members[m].leaf);
+      for (std::uint32_t m = c_->groups[g].begin; m < c_->groups[g].end; ++m)
+        out.insert(c_->members[m].leaf);
     };
     switch (n.op) {
-      case Node::Op::kGroup: add_group(n.a); return;
-      case Node::Op::kNear: add_group(n.a); add_group(n.b); return;
-      case Node::Op::kMeta: return;
-      case Node::Op::kNot: collect_leaves(n.a, out); return;
+      case Node::Op::kGroup:
+        add_group(n.a);
+        return;
+      case Node::Op::kNear:
+        add_group(n.a);
+        add_group(n.b);
+        return;
+      case Node::Op::kMeta:
+        return;
+      case Node::Op::kNot:
+        collect_leaves(n.a, out);
+        return;
       default:
         for (std::uint32_t k = n.a; k < n.b; ++k) collect_leaves(c_->node_children[k], out);
         return;
@@ -829,7 +860,8 @@ class RuleSetBuilder {
   std::vector<FlatList> flat_;
   std::unordered_map<std::string, int> leaf_ids_;
   std::unordered_map<std::string, std::string> invalid_reason_;
-  std::unordered_map<std::string, std::set<std::pair<const ScalarPos*, std::uint32_t>>> invalid_reported_;
+  std::unordered_map<std::string, std::set<std::pair<const ScalarPos*, std::uint32_t>>>
+      invalid_reported_;
   // leaf id -> where it was first written (for warnings about the leaf itself).
   std::vector<std::pair<const ScalarPos*, std::uint32_t>> leaf_origin_;
   std::unordered_map<std::string, std::uint32_t> label_ids_;

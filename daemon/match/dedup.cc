@@ -27,7 +27,8 @@ bool Deduplicator::admit(const Rule& rule, const decode::Article& article, std::
   }
   const std::uint64_t h = hash_word(key.data(), key.size());
   Shard& shard = shards_[h % kShards];
-  const std::int64_t window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(rule.dedup_window).count();
+  const std::int64_t window_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(rule.dedup_window).count();
   std::lock_guard lock(shard.mu);
   // Forget what has expired at the front (the oldest insertions).
   while (!shard.order.empty()) {

@@ -23,7 +23,8 @@ class Explainer {
     switch (n.op) {
       case Node::Op::kGroup: {
         const Group& g = c_.groups[n.a];
-        const bool list = g.end > g.begin && rules_.label(c_.members[g.begin].label).starts_with('@');
+        const bool list =
+            g.end > g.begin && rules_.label(c_.members[g.begin].label).starts_with('@');
         if (!list && g.end - g.begin == 1) {
           out.kind = ExplainNode::Kind::kLeaf;
           out.hits = hits(c_.members[g.begin]);
@@ -38,7 +39,8 @@ class Explainer {
             out.children.push_back(std::move(child));
           }
         }
-        out.note = std::to_string(found) + " of " + std::to_string(g.end - g.begin) + " entries found";
+        out.note =
+            std::to_string(found) + " of " + std::to_string(g.end - g.begin) + " entries found";
         return out;
       }
       case Node::Op::kMeta: {
@@ -47,7 +49,9 @@ class Explainer {
         const std::string& v = meta.kind == MetaKind::kLang     ? article_.lang
                                : meta.kind == MetaKind::kSource ? article_.source
                                                                 : article_.url;
-        out.note = std::string(meta.kind == MetaKind::kLang ? "article lang" : meta.kind == MetaKind::kSource ? "article source" : "article url") +
+        out.note = std::string(meta.kind == MetaKind::kLang     ? "article lang"
+                               : meta.kind == MetaKind::kSource ? "article source"
+                                                                : "article url") +
                    ": " + (v.empty() ? "(empty)" : "\"" + v + "\"");
         return out;
       }
@@ -67,9 +71,11 @@ class Explainer {
         const auto gap = closest(n);
         const std::string limit = " (limit " + std::to_string(n.near_distance) + ")";
         if (!gap) {
-          out.note = "no pair in the same field" + std::string(n.near_ordered ? " in this order" : "");
+          out.note =
+              "no pair in the same field" + std::string(n.near_ordered ? " in this order" : "");
         } else {
-          out.note = "closest pair: " + std::to_string(*gap) + " word" + (*gap == 1 ? "" : "s") + " between" + limit;
+          out.note = "closest pair: " + std::to_string(*gap) + " word" + (*gap == 1 ? "" : "s") +
+                     " between" + limit;
         }
         return out;
       }
@@ -84,7 +90,8 @@ class Explainer {
       if ((mem.fields & (1u << static_cast<int>(o.field))) == 0) continue;
       if (v.size() >= kMaxHitsShown) break;
       const std::string& text = o.field == Field::kTitle ? article_.title : article_.body;
-      v.push_back(ExplainHit{o.field, o.original, text.substr(o.original.begin, o.original.end - o.original.begin)});
+      v.push_back(ExplainHit{o.field, o.original,
+                             text.substr(o.original.begin, o.original.end - o.original.begin)});
     }
     return v;
   }
@@ -116,7 +123,8 @@ class Explainer {
     }
     for (std::size_t k = 0; k < labels.size(); ++k) out.expr += (k ? " OR " : "") + labels[k];
     if (labels.size() > 1) out.expr = "(" + out.expr + ")";
-    out.note = std::to_string(found) + " of " + std::to_string(group.end - group.begin) + " entries found";
+    out.note =
+        std::to_string(found) + " of " + std::to_string(group.end - group.begin) + " entries found";
     if (group.end - group.begin == 1 && !labels[0].starts_with('@')) {
       out.kind = ExplainNode::Kind::kLeaf;
       out.hits = out.children.empty() ? std::vector<ExplainHit>{} : out.children[0].hits;
@@ -134,7 +142,8 @@ class Explainer {
       for (std::uint32_t k = c_.groups[g].begin; k < c_.groups[g].end; ++k) {
         const Member& mem = c_.members[k];
         for (const auto& o : m_.occurrences_of(mem.leaf)) {
-          if ((mem.fields & (1u << static_cast<int>(o.field))) != 0 && v.size() < 2000) v.push_back(o);
+          if ((mem.fields & (1u << static_cast<int>(o.field))) != 0 && v.size() < 2000)
+            v.push_back(o);
         }
       }
       return v;
@@ -182,7 +191,8 @@ std::string quote_hit(const ExplainHit& h) {
          std::to_string(h.span.end) + " \"" + t + "\"";
 }
 
-void render(const ExplainNode& n, const std::string& prefix, bool last, bool root, std::string& out) {
+void render(const ExplainNode& n, const std::string& prefix, bool last, bool root,
+            std::string& out) {
   std::string line = root ? "" : prefix + (last ? "└─ " : "├─ ");
   line += n.value ? "✔ " : "✘ ";
   line += n.expr;
@@ -206,8 +216,9 @@ void leaves_of(const ExplainNode& n, bool negated, std::vector<std::string>& fou
       std::string s = n.expr + (negated ? " (under NOT)" : "");
       if (n.value) {
         const ExplainHit* h = !n.hits.empty() ? &n.hits[0]
-                              : (!n.children.empty() && !n.children[0].hits.empty()) ? &n.children[0].hits[0]
-                                                                                       : nullptr;
+                              : (!n.children.empty() && !n.children[0].hits.empty())
+                                  ? &n.children[0].hits[0]
+                                  : nullptr;
         if (h != nullptr) s += " (\"" + h->text + "\" in " + std::string(to_string(h->field)) + ")";
         found.push_back(s);
       } else {
@@ -222,7 +233,8 @@ void leaves_of(const ExplainNode& n, bool negated, std::vector<std::string>& fou
       (n.value ? found : missing).push_back(n.expr + " [" + n.note + "]");
       return;
     default:
-      for (const auto& c : n.children) leaves_of(c, negated || n.kind == ExplainNode::Kind::kNot, found, missing);
+      for (const auto& c : n.children)
+        leaves_of(c, negated || n.kind == ExplainNode::Kind::kNot, found, missing);
       return;
   }
 }

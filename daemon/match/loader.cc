@@ -1,12 +1,12 @@
 // Rule files -> RawRuleSet: YAML structure, keys, types, fixtures. Every problem becomes a
 // Diagnostic with its position; nothing stops at the first error.
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include <yaml-cpp/yaml.h>
 
 #include "daemon/decode/decoder.h"
 #include "daemon/match/loader_internal.h"
@@ -28,22 +28,32 @@ std::string Diagnostic::to_string() const {
 
 std::string_view to_string(Severity s) noexcept {
   switch (s) {
-    case Severity::kInfo: return "info";
-    case Severity::kLow: return "low";
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kLow:
+      return "low";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
+    case Severity::kCritical:
+      return "critical";
   }
   return "medium";
 }
 
-std::string_view to_string(Mode m) noexcept { return m == Mode::kShadow ? "shadow" : "alert"; }
+std::string_view to_string(Mode m) noexcept {
+  return m == Mode::kShadow ? "shadow" : "alert";
+}
 
 std::string_view to_string(DedupKey k) noexcept {
   switch (k) {
-    case DedupKey::kArticle: return "article";
-    case DedupKey::kUrl: return "url";
-    case DedupKey::kTitle: return "title";
+    case DedupKey::kArticle:
+      return "article";
+    case DedupKey::kUrl:
+      return "url";
+    case DedupKey::kTitle:
+      return "title";
   }
   return "article";
 }
@@ -142,9 +152,8 @@ bool valid_rule_id(std::string_view id) {
 class FileReader {
  public:
   FileReader(const SourceText& file, const std::string& relative_path,
-             const std::filesystem::path& fixture_root, const LoadOptions& options,
-             RawRuleSet& out, Diagnostics& diagnostics,
-             std::map<std::string, std::string>& rule_ids)
+             const std::filesystem::path& fixture_root, const LoadOptions& options, RawRuleSet& out,
+             Diagnostics& diagnostics, std::map<std::string, std::string>& rule_ids)
       : file_(file),
         relative_path_(relative_path),
         fixture_root_(fixture_root),
@@ -194,7 +203,9 @@ class FileReader {
     d.message = std::move(message);
     diagnostics_.push_back(std::move(d));
   }
-  void error(const YAML::Node& node, std::string message) { error_at(node.Mark(), std::move(message)); }
+  void error(const YAML::Node& node, std::string message) {
+    error_at(node.Mark(), std::move(message));
+  }
 
   std::string where(const YAML::Node& node) const {
     return file_.path + ":" + std::to_string(node.Mark().line + 1) + ":" +
@@ -234,7 +245,8 @@ class FileReader {
           if (!list.empty()) list += ", ";
           list += a;
         }
-        error(kv.first, "unknown key '" + key + "' in " + std::string(context) + " (allowed: " + list + ")");
+        error(kv.first,
+              "unknown key '" + key + "' in " + std::string(context) + " (allowed: " + list + ")");
         continue;
       }
       entries.emplace_back(key, kv.second);
@@ -245,7 +257,9 @@ class FileReader {
   bool expect_scalar(const YAML::Node& node, std::string_view what) {
     if (node.IsScalar()) return true;
     error(node, std::string(what) + " must be a single value" +
-                    (node.IsNull() ? " (it is empty)" : node.IsSequence() ? " (found a list)" : " (found a mapping)"));
+                    (node.IsNull()       ? " (it is empty)"
+                     : node.IsSequence() ? " (found a list)"
+                                         : " (found a mapping)"));
     return false;
   }
 
@@ -267,7 +281,11 @@ class FileReader {
   static bool parse_duration(const std::string& s, std::chrono::seconds& out) {
     if (s.size() < 2) return false;
     const char unit = s.back();
-    std::int64_t mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
+    std::int64_t mult = unit == 's'   ? 1
+                        : unit == 'm' ? 60
+                        : unit == 'h' ? 3600
+                        : unit == 'd' ? 86400
+                                      : 0;
     if (mult == 0) return false;
     std::int64_t n = 0;
     for (std::size_t i = 0; i + 1 < s.size(); ++i) {
@@ -298,7 +316,8 @@ class FileReader {
       }
       bool valid_name = !name.empty();
       for (char c : name) {
-        valid_name = valid_name && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
+        valid_name = valid_name && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                                    c == '-' || c == '.');
       }
       if (!valid_name) {
         error(kv.first, "list name '" + name + "' must use letters, digits, '_', '-' and '.'");
@@ -306,7 +325,8 @@ class FileReader {
       }
       const YAML::Node& entries = kv.second;
       if (!entries.IsSequence()) {
-        error(entries.IsNull() ? kv.first : entries, "list '" + name + "' must be a list of terms, e.g. [alibaba, aliexpress*]");
+        error(entries.IsNull() ? kv.first : entries,
+              "list '" + name + "' must be a list of terms, e.g. [alibaba, aliexpress*]");
         continue;
       }
       RawList list;
@@ -314,7 +334,9 @@ class FileReader {
       list.name_pos = scalar_pos(kv.first);
       for (const auto& entry : entries) {
         if (!entry.IsScalar()) {
-          error(entry, "list entries must be single terms, phrases, prefixes, exact terms, regexes or @lists");
+          error(entry,
+                "list entries must be single terms, phrases, prefixes, exact terms, regexes or "
+                "@lists");
           continue;
         }
         list.entries.push_back(RawListEntry{scalar_pos(entry)});
@@ -335,7 +357,8 @@ class FileReader {
     }
     for (const auto& node : rules) {
       if (out_.rules.size() >= options_.limits.max_rules) {
-        error(node, "too many rules (the limit is " + std::to_string(options_.limits.max_rules) + ")");
+        error(node,
+              "too many rules (the limit is " + std::to_string(options_.limits.max_rules) + ")");
         return;
       }
       read_rule(node);
@@ -358,15 +381,18 @@ class FileReader {
     bool has_name = false;
     const std::size_t errors_before = diagnostics_.size();
     const Entries entries = unique_keys(
-        node, {"id", "name", "severity", "tags", "owner", "enabled", "mode", "query", "dedup", "tests"}, "a rule");
+        node,
+        {"id", "name", "severity", "tags", "owner", "enabled", "mode", "query", "dedup", "tests"},
+        "a rule");
     for (const auto& [key, value] : entries) {
       if (key == "id") {
         saw_id = true;
         if (!expect_scalar(value, "id")) continue;
         r.id = value.Scalar();
         if (!valid_rule_id(r.id)) {
-          error(value, "invalid rule id '" + r.id +
-                           "': use 1 to 128 of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
+          error(value,
+                "invalid rule id '" + r.id +
+                    "': use 1 to 128 of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
           continue;
         }
         has_id = true;
@@ -382,11 +408,15 @@ class FileReader {
       } else if (key == "severity") {
         if (!expect_scalar(value, "severity")) continue;
         static const std::map<std::string, Severity, std::less<>> kSeverities = {
-            {"info", Severity::kInfo}, {"low", Severity::kLow}, {"medium", Severity::kMedium},
-            {"high", Severity::kHigh}, {"critical", Severity::kCritical}};
+            {"info", Severity::kInfo},
+            {"low", Severity::kLow},
+            {"medium", Severity::kMedium},
+            {"high", Severity::kHigh},
+            {"critical", Severity::kCritical}};
         auto it = kSeverities.find(value.Scalar());
         if (it == kSeverities.end()) {
-          error(value, "invalid severity '" + value.Scalar() + "' (info, low, medium, high or critical)");
+          error(value,
+                "invalid severity '" + value.Scalar() + "' (info, low, medium, high or critical)");
         } else {
           r.severity = it->second;
         }
@@ -427,7 +457,8 @@ class FileReader {
       }
     }
     if (!saw_id) error(node, "rule has no 'id'");
-    if (!has_query) error(node, "rule " + (has_id ? "'" + r.id + "' " : std::string()) + "has no 'query'");
+    if (!has_query)
+      error(node, "rule " + (has_id ? "'" + r.id + "' " : std::string()) + "has no 'query'");
     if (!has_name) r.name = r.id;
     if (diagnostics_.size() == errors_before || (has_id && has_query)) {
       out_.rules.push_back(std::move(raw));
@@ -453,7 +484,8 @@ class FileReader {
           error(v, "invalid dedup key '" + s + "' (article, url or title)");
         }
       } else if (!parse_duration(v.Scalar(), r.dedup_window)) {
-        error(v, "invalid duration '" + v.Scalar() + "' (a whole number followed by s, m, h or d, e.g. 24h)");
+        error(v, "invalid duration '" + v.Scalar() +
+                     "' (a whole number followed by s, m, h or d, e.g. 24h)");
       }
     }
   }
@@ -483,8 +515,9 @@ class FileReader {
       error(node, "a test article is a mapping like {title: ..., body: ...} or {file: path}");
       return false;
     }
-    const Entries entries = unique_keys(
-        node, {"file", "title", "body", "lang", "source", "url", "id", "published_at"}, "a test article");
+    const Entries entries =
+        unique_keys(node, {"file", "title", "body", "lang", "source", "url", "id", "published_at"},
+                    "a test article");
     bool ok = true;
     std::optional<YAML::Node> file_node;
     for (const auto& [key, v] : entries) {
@@ -547,7 +580,8 @@ class FileReader {
       error(v, "cannot resolve fixture path '" + f.file + "': " + ec.message());
       return false;
     }
-    const auto [root_end, full_it] = std::mismatch(root.begin(), root.end(), full.begin(), full.end());
+    const auto [root_end, full_it] =
+        std::mismatch(root.begin(), root.end(), full.begin(), full.end());
     if (root_end != root.end()) {
       error(v, "fixture path '" + f.file + "' leaves the rules directory");
       return false;
@@ -610,14 +644,23 @@ std::size_t yaml_nesting_estimate(std::string_view s) {
       if (c != '\n' && c != '#') max_indent = std::max(max_indent, indent);
     }
     switch (c) {
-      case '\n': line_start = true, indent = 0; break;
+      case '\n':
+        line_start = true, indent = 0;
+        break;
       case '[':
-      case '{': max_depth = std::max(max_depth, ++depth); break;
+      case '{':
+        max_depth = std::max(max_depth, ++depth);
+        break;
       case ']':
-      case '}': depth = depth > 0 ? depth - 1 : 0; break;
+      case '}':
+        depth = depth > 0 ? depth - 1 : 0;
+        break;
       case '"':
-      case '\'': quote = c; break;
-      default: break;
+      case '\'':
+        quote = c;
+        break;
+      default:
+        break;
     }
   }
   return std::max(max_depth, max_indent / 2);
@@ -650,7 +693,8 @@ void read_rule_files(std::vector<SourceFile> files, const std::vector<std::strin
                                            " levels)"});
       continue;
     }
-    FileReader(ref, out.relative_paths.back(), fixture_root, options, out, diagnostics, rule_ids).read();
+    FileReader(ref, out.relative_paths.back(), fixture_root, options, out, diagnostics, rule_ids)
+        .read();
   }
 }
 
@@ -663,14 +707,16 @@ LoadResult load(std::vector<SourceFile> files, std::vector<std::string> relative
                 Diagnostics diagnostics) {
   LoadResult result;
   internal::RawRuleSet raw;
-  internal::read_rule_files(std::move(files), relative_paths, fixture_root, options, raw, diagnostics);
+  internal::read_rule_files(std::move(files), relative_paths, fixture_root, options, raw,
+                            diagnostics);
   result.rules = internal::compile_rule_set(std::move(raw), options, diagnostics);
   if (has_errors(diagnostics)) result.rules.reset();
-  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    if (a.file != b.file) return a.file < b.file;
-    if (a.line != b.line) return a.line < b.line;
-    return a.column < b.column;
-  });
+  std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     if (a.file != b.file) return a.file < b.file;
+                     if (a.line != b.line) return a.line < b.line;
+                     return a.column < b.column;
+                   });
   result.diagnostics = std::move(diagnostics);
   return result;
 }
@@ -714,7 +760,8 @@ LoadResult load_rule_set(const std::filesystem::path& dir, const LoadOptions& op
   if (relative.size() > options.limits.max_files) {
     diagnostics.push_back(Diagnostic{Diagnostic::Severity::kError, dir.string(), 0, 0,
                                      "too many rule files (" + std::to_string(relative.size()) +
-                                         "; the limit is " + std::to_string(options.limits.max_files) + ")"});
+                                         "; the limit is " +
+                                         std::to_string(options.limits.max_files) + ")"});
     relative.resize(options.limits.max_files);
   }
   std::vector<SourceFile> files;
@@ -724,7 +771,8 @@ LoadResult load_rule_set(const std::filesystem::path& dir, const LoadOptions& op
     f.path = full.string();
     const auto size = fs::file_size(full, ec);
     if (ec) {
-      diagnostics.push_back(Diagnostic{Diagnostic::Severity::kError, f.path, 0, 0, "cannot read: " + ec.message()});
+      diagnostics.push_back(
+          Diagnostic{Diagnostic::Severity::kError, f.path, 0, 0, "cannot read: " + ec.message()});
       continue;
     }
     if (size > options.limits.max_file_bytes) {
@@ -734,7 +782,8 @@ LoadResult load_rule_set(const std::filesystem::path& dir, const LoadOptions& op
       f.content.resize(size);
       in.read(f.content.data(), static_cast<std::streamsize>(size));
       if (!in) {
-        diagnostics.push_back(Diagnostic{Diagnostic::Severity::kError, f.path, 0, 0, "cannot read the file"});
+        diagnostics.push_back(
+            Diagnostic{Diagnostic::Severity::kError, f.path, 0, 0, "cannot read the file"});
         continue;
       }
     }

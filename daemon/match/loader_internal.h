@@ -23,7 +23,7 @@ struct ScalarPos {
   std::size_t pos = 0;  // byte offset of the scalar's first character (a quote, '|', ...)
   int line = 0;         // 0-based, as yaml-cpp marks
   int column = 0;
-  std::string value;    // the decoded scalar
+  std::string value;  // the decoded scalar
 };
 
 // Diagnostic at `offset` bytes into the scalar's value.

@@ -29,7 +29,8 @@ std::string url_host(std::string_view url) {
   url = url.substr(0, url.find_first_of("/?#"));
   if (const auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
   if (url.starts_with('[')) {
-    url = url.substr(1, url.find(']') == std::string_view::npos ? url.size() - 1 : url.find(']') - 1);
+    url =
+        url.substr(1, url.find(']') == std::string_view::npos ? url.size() - 1 : url.find(']') - 1);
   } else if (const auto colon = url.rfind(':'); colon != std::string_view::npos) {
     url = url.substr(0, colon);
   }
@@ -42,7 +43,9 @@ std::string url_host(std::string_view url) {
 
 }  // namespace
 
-std::string_view to_string(Field f) noexcept { return f == Field::kTitle ? "title" : "body"; }
+std::string_view to_string(Field f) noexcept {
+  return f == Field::kTitle ? "title" : "body";
+}
 
 Matcher::Matcher(MatchOptions options) : options_(options) {
   occs_.reserve(1024);
@@ -81,14 +84,16 @@ void Matcher::add_occurrence(std::uint32_t leaf, Field field, std::uint32_t firs
   const int f = static_cast<int>(field);
   st.fields |= static_cast<std::uint8_t>(1u << f);
   const bool positions = c_->leaves[leaf].needs_positions;
-  const std::size_t cap = positions ? c_->max_occurrences_per_leaf : options_.max_occurrences_per_match;
+  const std::size_t cap =
+      positions ? c_->max_occurrences_per_leaf : options_.max_occurrences_per_match;
   if (st.count[f] >= cap) {
     truncated_ = truncated_ || positions;
     return;
   }
   ++st.count[f];
   const auto idx = static_cast<std::uint32_t>(occs_.size());
-  occs_.push_back(Occ{kNone, static_cast<std::uint8_t>(f), has_original, first_word, last_word, begin, end});
+  occs_.push_back(
+      Occ{kNone, static_cast<std::uint8_t>(f), has_original, first_word, last_word, begin, end});
   if (st.head == kNone) {
     st.head = idx;
   } else {
@@ -112,7 +117,8 @@ bool Matcher::verify_seq(const Seq& seq, Field field, std::uint32_t i, std::uint
     const std::string& want = seq.words[k];
     if (k + 1 == n && seq.last_prefix ? !w.starts_with(want) : w != want) return false;
     if (!seq.phrase) {
-      const std::string_view sep = text.substr(words[i + k - 1].end, words[i + k].begin - words[i + k - 1].end);
+      const std::string_view sep =
+          text.substr(words[i + k - 1].end, words[i + k].begin - words[i + k - 1].end);
       if (sep != seq.seps[k - 1]) return false;
     }
   }
@@ -124,7 +130,8 @@ bool Matcher::verify_seq(const Seq& seq, Field field, std::uint32_t i, std::uint
     begin -= static_cast<std::uint32_t>(seq.leading.size());
   }
   if (!seq.trailing.empty()) {
-    const std::uint32_t next = i + n < words.size() ? words[i + n].begin : static_cast<std::uint32_t>(text.size());
+    const std::uint32_t next =
+        i + n < words.size() ? words[i + n].begin : static_cast<std::uint32_t>(text.size());
     if (!text.substr(end, next - end).starts_with(seq.trailing)) return false;
     end += static_cast<std::uint32_t>(seq.trailing.size());
   }
@@ -135,7 +142,8 @@ bool Matcher::verify_seq(const Seq& seq, Field field, std::uint32_t i, std::uint
       const text::Span o = ft.to_original(words[i + k]);
       if (original.substr(o.begin, o.end - o.begin) != seq.exact_words[k]) return false;
       if (k == 0 && !original.substr(0, o.begin).ends_with(seq.exact_leading)) return false;
-      if (k > 0 && !seq.phrase && original.substr(prev.end, o.begin - prev.end) != seq.exact_seps[k - 1]) {
+      if (k > 0 && !seq.phrase &&
+          original.substr(prev.end, o.begin - prev.end) != seq.exact_seps[k - 1]) {
         return false;
       }
       if (k + 1 == n && !original.substr(o.end).starts_with(seq.exact_trailing)) return false;
@@ -218,9 +226,8 @@ void Matcher::run_regexes(Field field, bool all) {
     ++regexes_run_;
     std::size_t pos = 0;
     re2::StringPiece m;
-    while (pos <= original.size() &&
-           re.Match(re2::StringPiece(original.data(), original.size()), pos, original.size(),
-                    RE2::UNANCHORED, &m, 1)) {
+    while (pos <= original.size() && re.Match(re2::StringPiece(original.data(), original.size()),
+                                              pos, original.size(), RE2::UNANCHORED, &m, 1)) {
       const auto ob = static_cast<std::uint32_t>(m.data() - original.data());
       const auto oe = static_cast<std::uint32_t>(ob + m.size());
       const std::uint32_t fb = ft.to_folded(ob);
@@ -232,11 +239,13 @@ void Matcher::run_regexes(Field field, bool all) {
       if (after == 0 && !(nwords > 0 && words[0].begin < fe)) last = first;
       if (last < first || last == kNone) last = first;
       add_occurrence(leaf, field, first, last, ob, oe, true);
-      if (leaves_[leaf].count[f] >= (c_->leaves[leaf].needs_positions ? c_->max_occurrences_per_leaf
-                                                                       : options_.max_occurrences_per_match)) {
+      if (leaves_[leaf].count[f] >= (c_->leaves[leaf].needs_positions
+                                         ? c_->max_occurrences_per_leaf
+                                         : options_.max_occurrences_per_match)) {
         break;
       }
-      pos = oe > ob ? oe : ob + text::utf8_sequence_length(static_cast<unsigned char>(original[ob]));
+      pos =
+          oe > ob ? oe : ob + text::utf8_sequence_length(static_cast<unsigned char>(original[ob]));
     }
   }
 }
@@ -251,7 +260,8 @@ bool Matcher::eval_meta(std::uint32_t meta) {
     std::string_view lang = trim(article_->lang);
     lang = lang.substr(0, lang.find_first_of("-_"));
     lang_primary_.clear();
-    for (char ch : lang) lang_primary_ += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (char ch : lang)
+      lang_primary_ += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     source_folded_ = text::fold(trim(article_->source));
     host_ = url_host(article_->url);
     meta_ready_ = true;
@@ -263,9 +273,8 @@ bool Matcher::eval_meta(std::uint32_t meta) {
     case MetaKind::kSource:
       return !source_folded_.empty() && source_folded_ == m.value;
     case MetaKind::kSite:
-      return host_ == m.value ||
-             (host_.size() > m.value.size() && host_.ends_with(m.value) &&
-              host_[host_.size() - m.value.size() - 1] == '.');
+      return host_ == m.value || (host_.size() > m.value.size() && host_.ends_with(m.value) &&
+                                  host_[host_.size() - m.value.size() - 1] == '.');
   }
   return false;
 }
@@ -318,7 +327,8 @@ bool Matcher::eval_near(std::uint32_t i, bool collect) {
         if ((mem.fields & bit) == 0 || !leaf_present(mem.leaf, bit)) continue;
         for (std::uint32_t o = leaves_[mem.leaf].head; o != kNone; o = occs_[o].next) {
           if (occs_[o].field != f) continue;
-          near_items_.push_back(NearItem{occs_[o].first_word, occs_[o].last_word, o, side == 1, mem.label});
+          near_items_.push_back(
+              NearItem{occs_[o].first_word, occs_[o].last_word, o, side == 1, mem.label});
           sides[side] = true;
         }
       }
@@ -338,10 +348,9 @@ bool Matcher::eval_near(std::uint32_t i, bool collect) {
       const int other = 1 - side;
       const bool may_pair = !n.near_ordered || x.side_b;
       if (may_pair && max_end[other] >= 0) {
-        const std::int64_t gap =
-            static_cast<std::int64_t>(x.first_word) > max_end[other]
-                ? static_cast<std::int64_t>(x.first_word) - max_end[other] - 1
-                : 0;
+        const std::int64_t gap = static_cast<std::int64_t>(x.first_word) > max_end[other]
+                                     ? static_cast<std::int64_t>(x.first_word) - max_end[other] - 1
+                                     : 0;
         if (gap <= n.near_distance) {
           if (!collect) return true;
           found = true;
@@ -422,7 +431,8 @@ void Matcher::emit(std::uint32_t rule, MatchOutput& out) {
   });
   out.occurrences.erase(std::unique(begin, out.occurrences.end(),
                                     [](const Occurrence& a, const Occurrence& b) {
-                                      return a.field == b.field && a.span == b.span && a.label == b.label;
+                                      return a.field == b.field && a.span == b.span &&
+                                             a.label == b.label;
                                     }),
                         out.occurrences.end());
   if (out.occurrences.size() - first > options_.max_occurrences_per_match) {
@@ -433,26 +443,31 @@ void Matcher::emit(std::uint32_t rule, MatchOutput& out) {
   // Snippet: around the first match in the body, else in the title, else the body's start.
   const Occurrence* anchor = nullptr;
   for (std::size_t k = first; k < out.occurrences.size(); ++k) {
-    if (anchor == nullptr || (anchor->field == Field::kTitle && out.occurrences[k].field == Field::kBody)) {
+    if (anchor == nullptr ||
+        (anchor->field == Field::kTitle && out.occurrences[k].field == Field::kBody)) {
       anchor = &out.occurrences[k];
     }
   }
   if (anchor != nullptr) {
-    const auto size = static_cast<std::uint32_t>(folded_[static_cast<int>(anchor->field)].original().size());
+    const auto size =
+        static_cast<std::uint32_t>(folded_[static_cast<int>(anchor->field)].original().size());
     rm.snippet_field = anchor->field;
-    rm.snippet.begin = anchor->span.begin > kSnippetContext ? anchor->span.begin - kSnippetContext : 0;
+    rm.snippet.begin =
+        anchor->span.begin > kSnippetContext ? anchor->span.begin - kSnippetContext : 0;
     rm.snippet.end = std::min(size, anchor->span.end + kSnippetContext);
   } else {
     const bool body = !article_->body.empty();
     rm.snippet_field = body ? Field::kBody : Field::kTitle;
     rm.snippet.begin = 0;
-    rm.snippet.end = std::min<std::uint32_t>(static_cast<std::uint32_t>((body ? article_->body : article_->title).size()),
-                                            2 * kSnippetContext);
+    rm.snippet.end = std::min<std::uint32_t>(
+        static_cast<std::uint32_t>((body ? article_->body : article_->title).size()),
+        2 * kSnippetContext);
   }
   out.matches.push_back(rm);
 }
 
-void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article, MatchOutput& out) {
+void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article,
+                    MatchOutput& out) {
   out.clear();
   begin_article(rules, article);
   scan_field(Field::kTitle);
@@ -486,14 +501,15 @@ void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article
     }
     emit(r, out);
   }
-  out.stats.words = static_cast<std::uint32_t>(folded_[0].words().size() + folded_[1].words().size());
+  out.stats.words =
+      static_cast<std::uint32_t>(folded_[0].words().size() + folded_[1].words().size());
   out.stats.leaves_hit = static_cast<std::uint32_t>(touched_.size());
   out.stats.regexes_run = regexes_run_;
   out.stats.occurrences_truncated = truncated_;
 }
 
-bool Matcher::match_rule(const CompiledRuleSet& rules, std::uint32_t rule, const decode::Article& article,
-                         MatchOutput* out) {
+bool Matcher::match_rule(const CompiledRuleSet& rules, std::uint32_t rule,
+                         const decode::Article& article, MatchOutput* out) {
   begin_article(rules, article);
   scan_field(Field::kTitle);
   scan_field(Field::kBody);
@@ -509,7 +525,8 @@ std::vector<Matcher::LeafOccurrence> Matcher::occurrences_of(std::uint32_t leaf)
   if (leaf >= leaves_.size() || leaves_[leaf].epoch != epoch_) return v;
   for (std::uint32_t o = leaves_[leaf].head; o != kNone; o = occs_[o].next) {
     const Occ& occ = occs_[o];
-    v.push_back(LeafOccurrence{static_cast<Field>(occ.field), occ.first_word, occ.last_word, original_span(occ)});
+    v.push_back(LeafOccurrence{static_cast<Field>(occ.field), occ.first_word, occ.last_word,
+                               original_span(occ)});
   }
   return v;
 }

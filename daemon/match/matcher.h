@@ -33,7 +33,7 @@ struct Occurrence {
 };
 
 struct RuleMatch {
-  std::uint32_t rule = 0;  // index into CompiledRuleSet::rules()
+  std::uint32_t rule = 0;               // index into CompiledRuleSet::rules()
   std::uint32_t occurrences_begin = 0;  // range in MatchOutput::occurrences
   std::uint32_t occurrences_end = 0;
   Field snippet_field = Field::kBody;  // a window of the original view around the first match
@@ -41,8 +41,8 @@ struct RuleMatch {
 };
 
 struct MatchStats {
-  std::uint32_t words = 0;             // words walked (title + body)
-  std::uint32_t leaves_hit = 0;        // distinct leaves with an occurrence
+  std::uint32_t words = 0;       // words walked (title + body)
+  std::uint32_t leaves_hit = 0;  // distinct leaves with an occurrence
   std::uint32_t rules_evaluated = 0;
   std::uint32_t regexes_run = 0;
   bool occurrences_truncated = false;  // a leaf hit max_occurrences_per_leaf: NEAR may miss
@@ -95,7 +95,7 @@ class Matcher {
   struct Occ {
     std::uint32_t next;  // next occurrence of the same leaf, or kNone
     std::uint8_t field;
-    bool has_original;   // regex occurrences know their original span already
+    bool has_original;  // regex occurrences know their original span already
     std::uint32_t first_word;
     std::uint32_t last_word;
     std::uint32_t begin;  // folded bytes, or original bytes when has_original

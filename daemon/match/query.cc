@@ -9,8 +9,12 @@ namespace {
 
 constexpr int kMaxNearDistance = 50;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool ends_token(char c) { return is_space(c) || c == '(' || c == ')' || c == '"'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+bool ends_token(char c) {
+  return is_space(c) || c == '(' || c == ')' || c == '"';
+}
 bool is_list_name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
 }
@@ -32,16 +36,26 @@ struct Token {
 
 std::string_view describe(const Token& t) {
   switch (t.kind) {
-    case Token::Kind::kEnd: return "the end of the query";
-    case Token::Kind::kLParen: return "'('";
-    case Token::Kind::kRParen: return "')'";
-    case Token::Kind::kAnd: return "'AND'";
-    case Token::Kind::kOr: return "'OR'";
-    case Token::Kind::kNot: return "'NOT'";
-    case Token::Kind::kNear: return t.ordered ? "'ONEAR'" : "'NEAR'";
-    case Token::Kind::kField: return "a field";
-    case Token::Kind::kLeaf: return "a term";
-    case Token::Kind::kList: return "a list";
+    case Token::Kind::kEnd:
+      return "the end of the query";
+    case Token::Kind::kLParen:
+      return "'('";
+    case Token::Kind::kRParen:
+      return "')'";
+    case Token::Kind::kAnd:
+      return "'AND'";
+    case Token::Kind::kOr:
+      return "'OR'";
+    case Token::Kind::kNot:
+      return "'NOT'";
+    case Token::Kind::kNear:
+      return t.ordered ? "'ONEAR'" : "'NEAR'";
+    case Token::Kind::kField:
+      return "a field";
+    case Token::Kind::kLeaf:
+      return "a term";
+    case Token::Kind::kList:
+      return "a list";
   }
   return "?";
 }
@@ -110,7 +124,8 @@ class Lexer {
     ++pos_;  // opening quote
     std::string text;
     while (pos_ < q_.size() && q_[pos_] != '"') {
-      if (q_[pos_] == '\\' && pos_ + 1 < q_.size() && (q_[pos_ + 1] == '"' || q_[pos_ + 1] == '\\')) {
+      if (q_[pos_] == '\\' && pos_ + 1 < q_.size() &&
+          (q_[pos_ + 1] == '"' || q_[pos_ + 1] == '\\')) {
         text.push_back(q_[pos_ + 1]);
         pos_ += 2;
         continue;
@@ -120,15 +135,17 @@ class Lexer {
     if (pos_ >= q_.size()) return fail(open, "unterminated phrase: missing closing '\"'");
     ++pos_;  // closing quote
     if (pos_ < q_.size() && q_[pos_] == '*') {
-      return fail(pos_, "a phrase cannot end with '*'; for a prefix inside a phrase write "
-                        "e.g. banque ONEAR/0 centr*");
+      return fail(pos_,
+                  "a phrase cannot end with '*'; for a prefix inside a phrase write "
+                  "e.g. banque ONEAR/0 centr*");
     }
     if (pos_ < q_.size() && !ends_token(q_[pos_])) {
       return fail(pos_, "unexpected character after a closing '\"'; leave a space between terms");
     }
     if (text.find('*') != std::string::npos) {
-      return fail(open, "'*' is not allowed inside a phrase; for a prefix inside a phrase write "
-                        "e.g. banque ONEAR/0 centr*");
+      return fail(open,
+                  "'*' is not allowed inside a phrase; for a prefix inside a phrase write "
+                  "e.g. banque ONEAR/0 centr*");
     }
     bool blank = true;
     for (char ch : text) blank = blank && is_space(ch);
@@ -164,7 +181,8 @@ class Lexer {
       pattern.push_back(ch);
       ++pos_;
     }
-    if (!closed) return fail(open, "unterminated regex: missing closing '/' (write \\/ for a slash inside)");
+    if (!closed)
+      return fail(open, "unterminated regex: missing closing '/' (write \\/ for a slash inside)");
     if (pattern.empty()) return fail(open, "empty regex");
     bool icase = false;
     while (pos_ < q_.size() && !ends_token(q_[pos_])) {
@@ -212,7 +230,8 @@ class Lexer {
       if (onear || word.starts_with("NEAR")) return lex_near(t, word, start, onear);
       // Fields: name:value with the value glued to the colon (name:"..." and name:(...) too).
       std::size_t letters = 0;
-      while (letters < word.size() && std::isalpha(static_cast<unsigned char>(word[letters]))) ++letters;
+      while (letters < word.size() && std::isalpha(static_cast<unsigned char>(word[letters])))
+        ++letters;
       const std::size_t after = start + letters + 1;
       if (letters > 0 && start + letters < q_.size() && q_[start + letters] == ':' &&
           after < q_.size() && !is_space(q_[after]) && q_[after] != ')') {
@@ -226,7 +245,8 @@ class Lexer {
     const std::size_t star = word.find('*');
     LeafKind kind = exact ? LeafKind::kExact : LeafKind::kTerm;
     if (star != std::string_view::npos) {
-      if (star + 1 != word.size()) return fail(start + star, "'*' is only allowed at the end of a term");
+      if (star + 1 != word.size())
+        return fail(start + star, "'*' is only allowed at the end of a term");
       if (exact) return fail(token_begin, "an exact term (=...) cannot be a prefix");
       kind = LeafKind::kPrefix;
       word.remove_suffix(1);
@@ -511,7 +531,9 @@ class Parser {
       if (tok_.kind != Token::Kind::kLeaf ||
           (tok_.leaf_kind != LeafKind::kTerm && tok_.leaf_kind != LeafKind::kPhrase)) {
         return fail(tok_.begin, field.text + ": needs a plain value, e.g. " + field.text +
-                                    (field.text == "lang" ? ":fr" : field.text == "site" ? ":lesechos.fr" : ":\"Les Echos\""));
+                                    (field.text == "lang"   ? ":fr"
+                                     : field.text == "site" ? ":lesechos.fr"
+                                                            : ":\"Les Echos\""));
       }
       out = QueryNode{};
       out.kind = QueryNode::Kind::kMeta;
@@ -610,7 +632,9 @@ void render(const QueryNode& n, std::string& out, bool top) {
       }
       return;
     case QueryNode::Kind::kMeta: {
-      out += n.meta == MetaKind::kLang ? "lang:" : n.meta == MetaKind::kSource ? "source:" : "site:";
+      out += n.meta == MetaKind::kLang     ? "lang:"
+             : n.meta == MetaKind::kSource ? "source:"
+                                           : "site:";
       const bool quote = n.text.find(' ') != std::string::npos;
       if (quote) out += '"';
       out += n.text;
@@ -677,7 +701,8 @@ ParsedQuery parse_list_entry(std::string_view entry) {
     const bool exact = s.front() == '=';
     const std::string_view words = exact ? s.substr(1) : s;
     for (std::string_view op : {"AND", "OR", "NOT", "NEAR/", "ONEAR/"}) {
-      for (std::size_t at = words.find(op); at != std::string_view::npos; at = words.find(op, at + 1)) {
+      for (std::size_t at = words.find(op); at != std::string_view::npos;
+           at = words.find(op, at + 1)) {
         const bool starts = at == 0 || is_space(words[at - 1]);
         const std::size_t after = at + op.size();
         const bool ends = op.back() == '/' || after == words.size() || is_space(words[after]);
@@ -689,8 +714,9 @@ ParsedQuery parse_list_entry(std::string_view entry) {
       }
     }
     if (words.find('*') != std::string_view::npos) {
-      return error("'*' is not allowed inside a phrase; for a prefix inside a phrase use a query "
-                   "with ONEAR/0");
+      return error(
+          "'*' is not allowed inside a phrase; for a prefix inside a phrase use a query "
+          "with ONEAR/0");
     }
     QueryNode n;
     n.kind = QueryNode::Kind::kLeaf;

@@ -42,9 +42,9 @@ struct QueryNode {
   // kLeaf: the literal as written, without decoration (no quotes, '=', '*' or slashes; for
   // regexes, "\/" already turned into "/").
   LeafKind leaf_kind = LeafKind::kTerm;
-  std::string text;           // kLeaf literal / kList name / kMeta value
-  bool exact_phrase = false;  // kExact written with quotes
-  bool case_insensitive = false;  // kRegex flag i
+  std::string text;                 // kLeaf literal / kList name / kMeta value
+  bool exact_phrase = false;        // kExact written with quotes
+  bool case_insensitive = false;    // kRegex flag i
   std::uint8_t fields = kFieldAll;  // kLeaf/kList: set by title:/body: scopes
   bool field_scoped = false;        // a title:/body: scope was written on or above this node
 

@@ -64,14 +64,14 @@ struct Rule {
 // rather than exhausting memory or time.
 struct LoadLimits {
   std::size_t max_files = 10'000;
-  std::size_t max_file_bytes = 16u << 20;       // per rule or fixture file
-  std::size_t max_yaml_depth = 32;              // nesting of YAML collections
+  std::size_t max_file_bytes = 16u << 20;  // per rule or fixture file
+  std::size_t max_yaml_depth = 32;         // nesting of YAML collections
   std::size_t max_rules = 100'000;
-  std::size_t max_list_entries = 100'000;       // leaves in one list, after expanding @refs
-  std::size_t max_list_depth = 16;              // @list inside @list inside ...
-  QueryLimits query;                            // length and nesting of one query
-  std::int64_t max_regex_memory = 8 << 20;      // RE2::Options::max_mem per regex
-  int max_regex_program_size = 20'000;          // RE2 program size per regex
+  std::size_t max_list_entries = 100'000;         // leaves in one list, after expanding @refs
+  std::size_t max_list_depth = 16;                // @list inside @list inside ...
+  QueryLimits query;                              // length and nesting of one query
+  std::int64_t max_regex_memory = 8 << 20;        // RE2::Options::max_mem per regex
+  int max_regex_program_size = 20'000;            // RE2 program size per regex
   std::size_t max_occurrences_per_leaf = 10'000;  // per field and article, for NEAR
 };
 
@@ -121,13 +121,13 @@ class CompiledRuleSet {
   std::string_view label(std::uint32_t label_id) const noexcept;
 
   struct Stats {
-    std::size_t leaves = 0;          // distinct leaves after deduplication across rules
-    std::size_t words_indexed = 0;   // distinct first words in the word index
+    std::size_t leaves = 0;         // distinct leaves after deduplication across rules
+    std::size_t words_indexed = 0;  // distinct first words in the word index
     std::size_t prefixes = 0;
     std::size_t regexes = 0;
     std::size_t unfiltered_regexes = 0;  // regexes that run on every article
     std::size_t always_evaluated_rules = 0;
-    std::size_t memory_bytes = 0;    // approximate size of the compiled structures
+    std::size_t memory_bytes = 0;  // approximate size of the compiled structures
   };
   const Stats& stats() const noexcept { return stats_; }
 

@@ -70,7 +70,8 @@ class WordIndex {
     return find_hashed(word, hash_word_padded(word.data(), word.size()));
   }
 
-  std::span<const std::uint32_t> find_hashed(std::string_view word, std::uint64_t h) const noexcept {
+  std::span<const std::uint32_t> find_hashed(std::string_view word,
+                                             std::uint64_t h) const noexcept {
     if (slots_.empty()) return {};
     const std::uint8_t tag = static_cast<std::uint8_t>(h >> 56) | 1u;
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {

@@ -12,7 +12,8 @@ void AlertBuilder::encode(const match::CompiledRuleSet& rules, const match::Matc
   records_.clear();
   for (std::uint32_t i = m.occurrences_begin; i < m.occurrences_end; ++i) {
     const match::Occurrence& o = out.occurrences[i];
-    records_.push_back(alert::MatchRecord{match::to_string(o.field), o.span.begin, o.span.end, rules.label(o.label)});
+    records_.push_back(alert::MatchRecord{match::to_string(o.field), o.span.begin, o.span.end,
+                                          rules.label(o.label)});
   }
   alert::AlertRecord record;
   record.rule_id = rule.id;

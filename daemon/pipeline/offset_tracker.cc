@@ -56,7 +56,9 @@ OffsetTracker::Entry* OffsetTracker::track(const kafka::TopicPartition& tp, std:
   return e;
 }
 
-void OffsetTracker::retain(Entry* e) { e->refs.fetch_add(1, std::memory_order_relaxed); }
+void OffsetTracker::retain(Entry* e) {
+  e->refs.fetch_add(1, std::memory_order_relaxed);
+}
 
 void OffsetTracker::release(Entry* e) {
   if (e->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -69,7 +71,9 @@ void OffsetTracker::drop(Entry* e) {
   release(e);
 }
 
-void OffsetTracker::abandon(Entry* e) { drop(e); }
+void OffsetTracker::abandon(Entry* e) {
+  drop(e);
+}
 
 void OffsetTracker::finish(Entry* e, bool abandoned) {
   std::int64_t store_next = -1;

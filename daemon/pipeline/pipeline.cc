@@ -16,7 +16,8 @@ std::int64_t unix_millis() {
       .count();
 }
 std::int64_t steady_millis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 std::string_view view(const void* p, std::size_t n) {
@@ -69,7 +70,8 @@ void Pipeline::attach(source::KafkaSource* source, sink::KafkaSink* sink) {
 }
 
 void Pipeline::start() {
-  for (std::uint32_t i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (std::uint32_t i = 0; i < options_.workers; ++i)
+    workers_.emplace_back([this] { worker_loop(); });
   delivery_thread_ = std::thread([this] { delivery_loop(); });
 }
 
@@ -91,7 +93,8 @@ Pipeline::StopReason Pipeline::run_consumer(const std::atomic<bool>& stop, bool 
     }
     kafka::MessagePtr msg = source_->poll(std::chrono::milliseconds(50));
     if (msg) {
-      kafka::TopicPartition tp{msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "", msg->partition};
+      kafka::TopicPartition tp{msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "",
+                               msg->partition};
       if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         at_eof_.insert(std::move(tp));
         continue;
@@ -245,7 +248,8 @@ void Pipeline::process(Job& job, WorkerState& st) {
   } else {
     const match::CompiledRuleSet& rules = *st.snapshot->rules;
     const telemetry::RuleMetrics& rule_metrics = *st.snapshot->metrics;
-    if ((st.article.changes & decode::kArticleRepairedUtf8) != 0) metrics_.repaired_articles.Increment();
+    if ((st.article.changes & decode::kArticleRepairedUtf8) != 0)
+      metrics_.repaired_articles.Increment();
     st.matcher.match(rules, st.article, st.out);
     if (st.out.stats.occurrences_truncated) metrics_.near_truncated.Increment();
     if (st.out.stats.matches_truncated) metrics_.alerts_truncated.Increment();
@@ -281,8 +285,9 @@ void Pipeline::process(Job& job, WorkerState& st) {
   tracker_.release(job.entry);  // the processing reference
 }
 
-void Pipeline::produce_tracked(const std::string& topic, std::string_view key, std::string_view value,
-                               std::span<const sink::Header> headers, Delivery* d) {
+void Pipeline::produce_tracked(const std::string& topic, std::string_view key,
+                               std::string_view value, std::span<const sink::Header> headers,
+                               Delivery* d) {
   tracker_.retain(d->entry);
   deliveries_pending_.fetch_add(1);
   metrics_.deliveries_in_flight.Increment();
@@ -307,7 +312,8 @@ void Pipeline::delivery_loop() {
   }
 }
 
-void Pipeline::on_delivery(void* opaque, rd_kafka_resp_err_t err, const rd_kafka_message_t& message) {
+void Pipeline::on_delivery(void* opaque, rd_kafka_resp_err_t err,
+                           const rd_kafka_message_t& message) {
   auto* d = static_cast<Delivery*>(opaque);
   if (d == nullptr) return;
   const std::string_view topic = message.rkt != nullptr ? rd_kafka_topic_name(message.rkt) : "";
@@ -321,8 +327,8 @@ void Pipeline::on_delivery(void* opaque, rd_kafka_resp_err_t err, const rd_kafka
       } else {
         if (d->alerts != nullptr) d->alerts->Increment();
         if (d->source_timestamp_ms >= 0) {
-          metrics_.end_to_end_seconds.Observe(
-              std::max<double>(0.0, static_cast<double>(unix_millis() - d->source_timestamp_ms) / 1000.0));
+          metrics_.end_to_end_seconds.Observe(std::max<double>(
+              0.0, static_cast<double>(unix_millis() - d->source_timestamp_ms) / 1000.0));
         }
         events_.alert_delivered(topic, view(message.payload, message.len));
       }
@@ -344,7 +350,8 @@ void Pipeline::on_delivery(void* opaque, rd_kafka_resp_err_t err, const rd_kafka
     const char* name = nullptr;
     const void* val = nullptr;
     std::size_t size = 0;
-    for (std::size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    for (std::size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
       headers.emplace_back(name, std::string(view(val, size)));
     }
   }
@@ -357,8 +364,8 @@ void Pipeline::on_delivery(void* opaque, rd_kafka_resp_err_t err, const rd_kafka
   // its reference on the message's entry across attempts.
   deliveries_pending_.fetch_sub(1);
   metrics_.deliveries_in_flight.Decrement();
-  schedule_retry(d, std::string(topic), std::string(view(message.key, message.key_len)), std::move(value),
-                 std::move(headers));
+  schedule_retry(d, std::string(topic), std::string(view(message.key, message.key_len)),
+                 std::move(value), std::move(headers));
 }
 
 void Pipeline::schedule_retry(Delivery* d, std::string topic, std::string key, std::string value,
@@ -367,8 +374,8 @@ void Pipeline::schedule_retry(Delivery* d, std::string topic, std::string key, s
   const auto backoff = std::min(std::chrono::milliseconds(100) * (1 << std::min(attempt, 9)),
                                 std::chrono::milliseconds(30'000));
   std::lock_guard lock(retry_mu_);
-  retries_.push_back(Retry{Clock::now() + backoff, std::move(topic), std::move(key), std::move(value),
-                           std::move(headers), d});
+  retries_.push_back(Retry{Clock::now() + backoff, std::move(topic), std::move(key),
+                           std::move(value), std::move(headers), d});
 }
 
 void Pipeline::run_due_retries(bool all) {
@@ -396,11 +403,14 @@ void Pipeline::run_due_retries(bool all) {
       continue;
     }
     events_.delivery_failed(r.topic, err, r.delivery->attempt);
-    schedule_retry(r.delivery, std::move(r.topic), std::move(r.key), std::move(r.value), std::move(r.headers));
+    schedule_retry(r.delivery, std::move(r.topic), std::move(r.key), std::move(r.value),
+                   std::move(r.headers));
   }
 }
 
-bool Pipeline::producer_healthy() const noexcept { return consecutive_failures_.load() < 5; }
+bool Pipeline::producer_healthy() const noexcept {
+  return consecutive_failures_.load() < 5;
+}
 
 void Pipeline::report_fatal(std::string reason) {
   std::lock_guard lock(fatal_mu_);

@@ -121,7 +121,8 @@ class Pipeline final : public source::RebalanceHandler, public sink::DeliveryHan
   void on_assign(const std::vector<kafka::TopicPartition>& partitions) override;
   void on_revoke(const std::vector<kafka::TopicPartition>& partitions) override;
   // sink::DeliveryHandler (delivery thread)
-  void on_delivery(void* opaque, rd_kafka_resp_err_t err, const rd_kafka_message_t& message) override;
+  void on_delivery(void* opaque, rd_kafka_resp_err_t err,
+                   const rd_kafka_message_t& message) override;
 
   void worker_loop();
   void delivery_loop();

@@ -23,7 +23,8 @@ std::unique_ptr<KafkaSink> KafkaSink::create(const SinkOptions& o, kafka::Client
       {"enable.idempotence", "true"},
       {"acks", "all"},
   };
-  kafka::ClientConf cc = kafka::make_conf(defaults, o.properties, forced, events, "producer", error);
+  kafka::ClientConf cc =
+      kafka::make_conf(defaults, o.properties, forced, events, "producer", error);
   if (!cc.conf) return nullptr;
   rd_kafka_conf_set_dr_msg_cb(cc.conf.get(), &KafkaSink::dr_trampoline);
   cc.context->owner = s.get();
@@ -38,7 +39,9 @@ std::unique_ptr<KafkaSink> KafkaSink::create(const SinkOptions& o, kafka::Client
   return s;
 }
 
-KafkaSink::~KafkaSink() { rk_.reset(); }
+KafkaSink::~KafkaSink() {
+  rk_.reset();
+}
 
 void KafkaSink::dr_trampoline(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   auto* ctx = static_cast<kafka::CallbackContext*>(opaque);
@@ -48,9 +51,9 @@ void KafkaSink::dr_trampoline(rd_kafka_t*, const rd_kafka_message_t* msg, void* 
   }
 }
 
-rd_kafka_resp_err_t KafkaSink::produce(std::string_view topic, std::string_view key, std::string_view value,
-                                       std::span<const Header> headers, void* opaque,
-                                       std::chrono::milliseconds max_wait) {
+rd_kafka_resp_err_t KafkaSink::produce(std::string_view topic, std::string_view key,
+                                       std::string_view value, std::span<const Header> headers,
+                                       void* opaque, std::chrono::milliseconds max_wait) {
   const auto deadline = std::chrono::steady_clock::now() + max_wait;
   for (;;) {
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
@@ -82,7 +85,8 @@ rd_kafka_resp_err_t KafkaSink::produce(std::string_view topic, std::string_view 
     }
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return err;  // librdkafka owns the headers now
     rd_kafka_headers_destroy(hdrs);
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() >= deadline) return err;
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() >= deadline)
+      return err;
     // The delivery thread frees room; wait a little.
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -92,6 +96,8 @@ void KafkaSink::poll(std::chrono::milliseconds timeout) {
   rd_kafka_poll(rk_.get(), static_cast<int>(timeout.count()));
 }
 
-int KafkaSink::outstanding() const { return rd_kafka_outq_len(rk_.get()); }
+int KafkaSink::outstanding() const {
+  return rd_kafka_outq_len(rk_.get());
+}
 
 }  // namespace newswatch::sink

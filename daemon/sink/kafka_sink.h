@@ -21,7 +21,7 @@ namespace newswatch::sink {
 
 struct SinkOptions {
   std::string brokers;
-  kafka::Properties properties;  // pass-through (never an owned property)
+  kafka::Properties properties;              // pass-through (never an owned property)
   std::size_t max_message_bytes = 1u << 20;  // raises message.max.bytes when larger
 };
 
@@ -34,7 +34,8 @@ class DeliveryHandler {
  public:
   virtual ~DeliveryHandler() = default;
   // `message` (payload, key, topic, headers) is valid only during the call.
-  virtual void on_delivery(void* opaque, rd_kafka_resp_err_t err, const rd_kafka_message_t& message) = 0;
+  virtual void on_delivery(void* opaque, rd_kafka_resp_err_t err,
+                           const rd_kafka_message_t& message) = 0;
 };
 
 class KafkaSink {

@@ -21,13 +21,15 @@ std::vector<kafka::TopicPartition> to_vector(const rd_kafka_topic_partition_list
 
 ListPtr to_list(const std::vector<kafka::TopicPartition>& v) {
   ListPtr l(rd_kafka_topic_partition_list_new(static_cast<int>(v.size())));
-  for (const auto& tp : v) rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition);
+  for (const auto& tp : v)
+    rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition);
   return l;
 }
 
 }  // namespace
 
-std::unique_ptr<KafkaSource> KafkaSource::create(const SourceOptions& o, kafka::ClientEvents* events,
+std::unique_ptr<KafkaSource> KafkaSource::create(const SourceOptions& o,
+                                                 kafka::ClientEvents* events,
                                                  RebalanceHandler* rebalance, std::string* error) {
   std::unique_ptr<KafkaSource> s(new KafkaSource());
   s->rebalance_ = rebalance;
@@ -43,7 +45,8 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const SourceOptions& o, kafka::
       {"enable.auto.offset.store", "false"},
       {"enable.auto.commit", "true"},
   };
-  kafka::ClientConf cc = kafka::make_conf(defaults, o.properties, forced, events, "consumer", error);
+  kafka::ClientConf cc =
+      kafka::make_conf(defaults, o.properties, forced, events, "consumer", error);
   if (!cc.conf) return nullptr;
   rd_kafka_conf_set_rebalance_cb(cc.conf.get(), &KafkaSource::rebalance_trampoline);
   cc.context->owner = s.get();
@@ -56,9 +59,12 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const SourceOptions& o, kafka::
   }
   s->rk_.reset(rk);
   rd_kafka_poll_set_consumer(rk);
-  s->cooperative_ = std::strcmp(rd_kafka_rebalance_protocol(rk) ? rd_kafka_rebalance_protocol(rk) : "", "COOPERATIVE") == 0;
+  s->cooperative_ =
+      std::strcmp(rd_kafka_rebalance_protocol(rk) ? rd_kafka_rebalance_protocol(rk) : "",
+                  "COOPERATIVE") == 0;
   ListPtr topics(rd_kafka_topic_partition_list_new(static_cast<int>(o.topics.size())));
-  for (const auto& t : o.topics) rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  for (const auto& t : o.topics)
+    rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
   const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics.get());
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (error != nullptr) *error = std::string("cannot subscribe: ") + rd_kafka_err2str(err);
@@ -83,7 +89,8 @@ void KafkaSource::rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
-void KafkaSource::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+void KafkaSource::on_rebalance(rd_kafka_resp_err_t err,
+                               rd_kafka_topic_partition_list_t* partitions) {
   rd_kafka_t* rk = rk_.get();
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     const auto added = to_vector(partitions);
@@ -105,7 +112,8 @@ void KafkaSource::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
     return;
   }
   // Revoke (or an error: treat as losing everything).
-  const auto revoked = err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ? to_vector(partitions) : assignment_;
+  const auto revoked =
+      err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ? to_vector(partitions) : assignment_;
   if (rebalance_ != nullptr) rebalance_->on_revoke(revoked);
   if (rd_kafka_assignment_lost(rk) == 0) commit_sync();
   if (cooperative_ && err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {

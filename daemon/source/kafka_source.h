@@ -43,7 +43,8 @@ class KafkaSource {
  public:
   // Null and *error set when the consumer cannot be created (bad property, ...). Connecting
   // to the brokers happens in the background; failures are reported through `events`.
-  static std::unique_ptr<KafkaSource> create(const SourceOptions& options, kafka::ClientEvents* events,
+  static std::unique_ptr<KafkaSource> create(const SourceOptions& options,
+                                             kafka::ClientEvents* events,
                                              RebalanceHandler* rebalance, std::string* error);
   ~KafkaSource();
   KafkaSource(const KafkaSource&) = delete;

@@ -1,15 +1,16 @@
 // The matcher's building blocks: word index, Aho-Corasick, deduplicator, explain, rule tests.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <set>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "daemon/match/aho_corasick.h"
 #include "daemon/match/dedup.h"
 #include "daemon/match/explain.h"
 #include "daemon/match/rule_tests.h"
 #include "daemon/match/word_index.h"
+
 #include "tests/match/test_support.h"
 
 namespace newswatch::match {
@@ -59,7 +60,8 @@ TEST(AhoCorasick, AgreesWithNaiveSearch) {
   ac.scan(text, [&](std::uint32_t p) { got.insert(p); });
   std::multiset<std::uint32_t> want;
   for (std::uint32_t p = 0; p < patterns.size(); ++p) {
-    for (auto at = text.find(patterns[p]); at != std::string::npos; at = text.find(patterns[p], at + 1)) {
+    for (auto at = text.find(patterns[p]); at != std::string::npos;
+         at = text.find(patterns[p], at + 1)) {
       want.insert(p);
     }
   }
@@ -152,8 +154,9 @@ TEST(Dedup, ConcurrentAdmitsAdmitEachKeyOnce) {
 }
 
 TEST(Explain, ShowsLeavesOperatorsAndNear) {
-  auto rules = testing::rule("@brands AND (europe OR asie) AND NOT amazon AND banque NEAR/2 attaque",
-                             "  brands: [alibaba, aliexpress*, alipay]\n");
+  auto rules =
+      testing::rule("@brands AND (europe OR asie) AND NOT amazon AND banque NEAR/2 attaque",
+                    "  brands: [alibaba, aliexpress*, alipay]\n");
   ASSERT_TRUE(rules);
   Matcher m;
   const auto a = testing::article("AliExpress en Europe", "la banque x y z attaque");
@@ -194,7 +197,8 @@ rules:
   ASSERT_EQ(report.failures.size(), 2u);
   const std::string first = format_failure(*r.rules, report.failures[0]);
   EXPECT_NE(first.find("rules.yaml:13:15: rule bad: expected a match"), std::string::npos) << first;
-  EXPECT_NE(first.find("found: alibaba (\"Alibaba\" in title); not found: @fin"), std::string::npos) << first;
+  EXPECT_NE(first.find("found: alibaba (\"Alibaba\" in title); not found: @fin"), std::string::npos)
+      << first;
   const std::string second = format_failure(*r.rules, report.failures[1]);
   EXPECT_NE(second.find("expected no match"), std::string::npos) << second;
   EXPECT_NE(second.find("@fin (\"assure\" in title)"), std::string::npos) << second;

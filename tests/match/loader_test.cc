@@ -1,10 +1,11 @@
 // Loading rule files: every RULES-SPEC §4 error kind, each with path:line:column, all at once.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 
+#include <gtest/gtest.h>
+
 #include "daemon/match/rule_set.h"
+
 #include "tests/match/test_support.h"
 
 namespace newswatch::match {
@@ -23,7 +24,8 @@ void expect_error(const std::string& yaml, const std::string& where, const std::
   for (const auto& d : r.diagnostics) errors += d.severity == Diagnostic::Severity::kError;
   EXPECT_EQ(errors, 1u) << all;
   const std::string expected_prefix = "rules.yaml:" + where + ": ";
-  EXPECT_NE(all.find(expected_prefix), std::string::npos) << "want " << expected_prefix << " in\n" << all;
+  EXPECT_NE(all.find(expected_prefix), std::string::npos) << "want " << expected_prefix << " in\n"
+                                                          << all;
   EXPECT_NE(all.find(what), std::string::npos) << "want '" << what << "' in\n" << all;
 }
 
@@ -99,7 +101,8 @@ TEST(LoaderErrors, YamlSyntaxError) {
 }
 
 TEST(LoaderErrors, UnknownList) {
-  expect_error("rules:\n  - id: x\n    query: alibaba AND @nowhere\n", "3:24", "unknown list '@nowhere'");
+  expect_error("rules:\n  - id: x\n    query: alibaba AND @nowhere\n", "3:24",
+               "unknown list '@nowhere'");
 }
 
 TEST(LoaderErrors, UnknownListInsideList) {
@@ -116,7 +119,8 @@ TEST(LoaderErrors, ListCycle) {
 }
 
 TEST(LoaderErrors, SelfReferencingList) {
-  expect_error("lists:\n  a: [x, '@a']\nrules:\n  - id: x\n    query: '@a'\n", "2:11", "list cycle: @a -> @a");
+  expect_error("lists:\n  a: [x, '@a']\nrules:\n  - id: x\n    query: '@a'\n", "2:11",
+               "list cycle: @a -> @a");
 }
 
 TEST(LoaderErrors, RegexCompileErrorCarriesRe2Message) {
@@ -129,17 +133,22 @@ TEST(LoaderErrors, RegexMatchingEmptyTextIsRefused) {
 }
 
 TEST(LoaderErrors, PrefixTooShort) {
-  expect_error("rules:\n  - id: x\n    query: ab* AND europe\n", "3:12", "prefix 'ab*' is too short");
+  expect_error("rules:\n  - id: x\n    query: ab* AND europe\n", "3:12",
+               "prefix 'ab*' is too short");
 }
 
 TEST(LoaderErrors, PrefixTooShortInList) {
-  expect_error("lists:\n  l: [alibaba, 'al*']\nrules:\n  - id: x\n    query: '@l'\n", "2:17", "too short");
+  expect_error("lists:\n  l: [alibaba, 'al*']\nrules:\n  - id: x\n    query: '@l'\n", "2:17",
+               "too short");
 }
 
 TEST(LoaderErrors, NearOperandNotAllowed) {
-  expect_error("rules:\n  - id: x\n    query: (a AND b) NEAR/3 c\n", "3:12", "NEAR operand not allowed: an AND");
-  expect_error("rules:\n  - id: x\n    query: a NEAR/3 NOT b\n", "3:21", "NEAR operand not allowed");
-  expect_error("rules:\n  - id: x\n    query: (a OR lang:fr) NEAR/3 b\n", "3:18", "metadata filter");
+  expect_error("rules:\n  - id: x\n    query: (a AND b) NEAR/3 c\n", "3:12",
+               "NEAR operand not allowed: an AND");
+  expect_error("rules:\n  - id: x\n    query: a NEAR/3 NOT b\n", "3:21",
+               "NEAR operand not allowed");
+  expect_error("rules:\n  - id: x\n    query: (a OR lang:fr) NEAR/3 b\n", "3:18",
+               "metadata filter");
 }
 
 TEST(LoaderErrors, NearDistanceOutOfRange) {
@@ -147,7 +156,8 @@ TEST(LoaderErrors, NearDistanceOutOfRange) {
 }
 
 TEST(LoaderErrors, UnknownField) {
-  expect_error("rules:\n  - id: x\n    query: alibaba AND author:dupont\n", "3:24", "unknown field 'author'");
+  expect_error("rules:\n  - id: x\n    query: alibaba AND author:dupont\n", "3:24",
+               "unknown field 'author'");
 }
 
 TEST(LoaderErrors, AlwaysTrueQuery) {
@@ -165,37 +175,49 @@ TEST(LoaderErrors, MetadataOnlyQueryIsAWarningNotAnError) {
 }
 
 TEST(LoaderErrors, DuplicateIdAcrossFiles) {
-  const LoadResult r = load_files({{"a.yaml", "rules:\n  - id: dup\n    query: x\n"},
-                                   {"b.yaml", "rules:\n  - {id: other, query: y}\n  - id: dup\n    query: z\n"}});
+  const LoadResult r =
+      load_files({{"a.yaml", "rules:\n  - id: dup\n    query: x\n"},
+                  {"b.yaml", "rules:\n  - {id: other, query: y}\n  - id: dup\n    query: z\n"}});
   EXPECT_FALSE(r.rules);
   const std::string all = diagnostics_text(r);
-  EXPECT_NE(all.find("b.yaml:3:9: duplicate rule id 'dup' (first defined at a.yaml:2:9)"), std::string::npos) << all;
+  EXPECT_NE(all.find("b.yaml:3:9: duplicate rule id 'dup' (first defined at a.yaml:2:9)"),
+            std::string::npos)
+      << all;
 }
 
 TEST(LoaderErrors, DuplicateListAcrossFiles) {
-  const LoadResult r = load_files({{"a.yaml", "lists:\n  eu: [europe]\n"},
-                                   {"b.yaml", "lists:\n  eu: [europa]\nrules:\n  - {id: x, query: '@eu'}\n"}});
+  const LoadResult r =
+      load_files({{"a.yaml", "lists:\n  eu: [europe]\n"},
+                  {"b.yaml", "lists:\n  eu: [europa]\nrules:\n  - {id: x, query: '@eu'}\n"}});
   EXPECT_FALSE(r.rules);
-  EXPECT_NE(diagnostics_text(r).find("b.yaml:2:3: list 'eu' is already defined at a.yaml:2:3"), std::string::npos)
+  EXPECT_NE(diagnostics_text(r).find("b.yaml:2:3: list 'eu' is already defined at a.yaml:2:3"),
+            std::string::npos)
       << diagnostics_text(r);
 }
 
 TEST(LoaderErrors, UnknownKeysAnywhere) {
   expect_error("rule:\n  - id: x\n", "1:1", "unknown key 'rule'");
-  expect_error("rules:\n  - id: x\n    querry: a\n    query: a\n", "3:5", "unknown key 'querry' in a rule");
-  expect_error("rules:\n  - id: x\n    query: a\n    dedup: {key: url, windw: 1h}\n", "4:23", "unknown key 'windw' in dedup");
-  expect_error("rules:\n  - id: x\n    query: a\n    tests:\n      matches: []\n", "5:7", "unknown key 'matches' in tests");
-  expect_error("rules:\n  - id: x\n    query: a\n    tests:\n      match:\n        - {title: t, bdy: b}\n", "6:22",
-               "unknown key 'bdy' in a test article");
+  expect_error("rules:\n  - id: x\n    querry: a\n    query: a\n", "3:5",
+               "unknown key 'querry' in a rule");
+  expect_error("rules:\n  - id: x\n    query: a\n    dedup: {key: url, windw: 1h}\n", "4:23",
+               "unknown key 'windw' in dedup");
+  expect_error("rules:\n  - id: x\n    query: a\n    tests:\n      matches: []\n", "5:7",
+               "unknown key 'matches' in tests");
+  expect_error(
+      "rules:\n  - id: x\n    query: a\n    tests:\n      match:\n        - {title: t, bdy: b}\n",
+      "6:22", "unknown key 'bdy' in a test article");
 }
 
 TEST(LoaderErrors, BadDuration) {
-  expect_error("rules:\n  - id: x\n    query: a\n    dedup: {window: 24x}\n", "4:21", "invalid duration '24x'");
-  expect_error("rules:\n  - id: x\n    query: a\n    dedup: {window: h}\n", "4:21", "invalid duration");
+  expect_error("rules:\n  - id: x\n    query: a\n    dedup: {window: 24x}\n", "4:21",
+               "invalid duration '24x'");
+  expect_error("rules:\n  - id: x\n    query: a\n    dedup: {window: h}\n", "4:21",
+               "invalid duration");
 }
 
 TEST(LoaderErrors, BadSeverity) {
-  expect_error("rules:\n  - id: x\n    query: a\n    severity: urgent\n", "4:15", "invalid severity 'urgent'");
+  expect_error("rules:\n  - id: x\n    query: a\n    severity: urgent\n", "4:15",
+               "invalid severity 'urgent'");
 }
 
 TEST(LoaderErrors, BadModeEnabledAndId) {
@@ -214,14 +236,17 @@ TEST(LoaderErrors, TermWithoutWordCharacters) {
 }
 
 TEST(LoaderErrors, MetadataValues) {
-  expect_error("rules:\n  - id: x\n    query: a AND lang:fr-FR\n", "3:18", "primary language subtag");
+  expect_error("rules:\n  - id: x\n    query: a AND lang:fr-FR\n", "3:18",
+               "primary language subtag");
   expect_error("rules:\n  - id: x\n    query: a AND site:https://x.fr/\n", "3:18", "host name");
 }
 
 TEST(LoaderErrors, EveryErrorOfEveryFileIsReportedAndNothingIsProduced) {
   const LoadResult r = load_files({
       {"a.yaml", "rules:\n  - id: one\n    query: (a\n  - id: two\n    query: b NEAR/99 c\n"},
-      {"b.yaml", "lists:\n  l: [x, '@l']\nrules:\n  - id: three\n    query: '@l AND ab*'\n    severity: loud\n"},
+      {"b.yaml",
+       "lists:\n  l: [x, '@l']\nrules:\n  - id: three\n    query: '@l AND ab*'\n    severity: "
+       "loud\n"},
   });
   EXPECT_FALSE(r.rules);
   const std::string all = diagnostics_text(r);
@@ -277,7 +302,8 @@ TEST_F(LoaderDirTest, FindsYamlRecursivelySkipsHiddenAndOtherFiles) {
 TEST_F(LoaderDirTest, FixtureFilesResolveRelativeToTheRuleFileAndStayInside) {
   write("sub/fixtures/ok.json", R"({"title": "AliExpress arrive", "body": "en Europe"})");
   write("sub/r.yaml",
-        "rules:\n  - id: a\n    query: aliexpress\n    tests:\n      match:\n        - file: fixtures/ok.json\n");
+        "rules:\n  - id: a\n    query: aliexpress\n    tests:\n      match:\n        - file: "
+        "fixtures/ok.json\n");
   LoadResult r = load_rule_set(dir_);
   ASSERT_TRUE(r.rules) << diagnostics_text(r);
   ASSERT_EQ(r.rules->rules()[0].must_match.size(), 1u);
@@ -287,7 +313,8 @@ TEST_F(LoaderDirTest, FixtureFilesResolveRelativeToTheRuleFileAndStayInside) {
   std::ofstream(dir_.parent_path() / "newswatch-outside.json") << R"({"title": "x"})";
   write("sub/r.yaml",
         "rules:\n  - id: a\n    query: aliexpress\n    tests:\n      match:\n"
-        "        - file: ../../newswatch-outside.json\n        - file: /etc/passwd\n        - file: missing.json\n");
+        "        - file: ../../newswatch-outside.json\n        - file: /etc/passwd\n        - "
+        "file: missing.json\n");
   r = load_rule_set(dir_);
   EXPECT_FALSE(r.rules);
   const std::string all = diagnostics_text(r);
@@ -299,10 +326,12 @@ TEST_F(LoaderDirTest, FixtureFilesResolveRelativeToTheRuleFileAndStayInside) {
 
 TEST_F(LoaderDirTest, FixtureThatIsNotAnArticle) {
   write("bad.json", "[1, 2]");
-  write("r.yaml", "rules:\n  - id: a\n    query: x\n    tests:\n      match:\n        - file: bad.json\n");
+  write("r.yaml",
+        "rules:\n  - id: a\n    query: x\n    tests:\n      match:\n        - file: bad.json\n");
   const LoadResult r = load_rule_set(dir_);
   EXPECT_FALSE(r.rules);
-  EXPECT_NE(diagnostics_text(r).find("r.yaml:6:17: fixture file 'bad.json' is not a valid article: not_object"),
+  EXPECT_NE(diagnostics_text(r).find(
+                "r.yaml:6:17: fixture file 'bad.json' is not a valid article: not_object"),
             std::string::npos)
       << diagnostics_text(r);
 }
@@ -316,7 +345,8 @@ TEST_F(LoaderDirTest, MissingDirectory) {
 TEST(LoaderLimits, TooManyRules) {
   LoadOptions o;
   o.limits.max_rules = 2;
-  std::vector<SourceFile> files{{"r.yaml", "rules:\n  - {id: a, query: x}\n  - {id: b, query: y}\n  - {id: c, query: z}\n"}};
+  std::vector<SourceFile> files{
+      {"r.yaml", "rules:\n  - {id: a, query: x}\n  - {id: b, query: y}\n  - {id: c, query: z}\n"}};
   const LoadResult r = load_rule_set_from_sources(files, std::filesystem::temp_directory_path(), o);
   EXPECT_FALSE(r.rules);
   EXPECT_NE(diagnostics_text(r).find("too many rules"), std::string::npos);
@@ -340,7 +370,8 @@ TEST(LoaderLimits, ListTooLargeAndTooDeep) {
 TEST(LoaderLimits, RegexTooComplex) {
   LoadOptions o;
   o.limits.max_regex_program_size = 100;
-  std::vector<SourceFile> files{{"r.yaml", "rules:\n  - {id: a, query: '/(?:abc|def|ghi){20}/'}\n"}};
+  std::vector<SourceFile> files{
+      {"r.yaml", "rules:\n  - {id: a, query: '/(?:abc|def|ghi){20}/'}\n"}};
   const LoadResult r = load_rule_set_from_sources(files, std::filesystem::temp_directory_path(), o);
   EXPECT_FALSE(r.rules);
   EXPECT_NE(diagnostics_text(r).find("too complex"), std::string::npos) << diagnostics_text(r);
@@ -355,24 +386,32 @@ TEST(LoaderLimits, DeeplyNestedYamlIsRefusedBeforeParsing) {
 }
 
 TEST(LoaderErrors, NearAcrossFieldsCanNeverBeTrue) {
-  expect_error("rules:\n  - id: x\n    query: title:banque NEAR/3 body:amazon\n", "3:12", "different fields");
-  EXPECT_TRUE(load_yaml("rules:\n  - id: x\n    query: title:banque NEAR/3 (body:a OR title:b)\n").rules);
+  expect_error("rules:\n  - id: x\n    query: title:banque NEAR/3 body:amazon\n", "3:12",
+               "different fields");
+  EXPECT_TRUE(
+      load_yaml("rules:\n  - id: x\n    query: title:banque NEAR/3 (body:a OR title:b)\n").rules);
 }
 
 TEST(LoaderWarnings, HabitsFromOtherQueryLanguages) {
-  const LoadResult r = load_yaml("rules:\n  - id: x\n    query: alibaba -amazon +europe rock and roll\n");
+  const LoadResult r =
+      load_yaml("rules:\n  - id: x\n    query: alibaba -amazon +europe rock and roll\n");
   ASSERT_TRUE(r.rules) << diagnostics_text(r);
   const std::string all = diagnostics_text(r);
-  EXPECT_NE(all.find("rules.yaml:3:20: warning: '-amazon' searches for the text '-amazon'"), std::string::npos) << all;
+  EXPECT_NE(all.find("rules.yaml:3:20: warning: '-amazon' searches for the text '-amazon'"),
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("write NOT amazon"), std::string::npos) << all;
   EXPECT_NE(all.find("rules.yaml:3:28: warning: '+europe'"), std::string::npos) << all;
-  EXPECT_NE(all.find("rules.yaml:3:41: warning: lower-case 'and' is searched as a word"), std::string::npos) << all;
+  EXPECT_NE(all.find("rules.yaml:3:41: warning: lower-case 'and' is searched as a word"),
+            std::string::npos)
+      << all;
 }
 
 TEST(LoaderWarnings, UnfilteredRegex) {
   const LoadResult r = load_yaml("rules:\n  - {id: a, query: '/\\d{4}/ AND x'}\n");
   ASSERT_TRUE(r.rules) << diagnostics_text(r);
-  EXPECT_NE(diagnostics_text(r).find("warning: regex /\\d{4}/: RE2's prefilter finds no required literal"),
+  EXPECT_NE(diagnostics_text(r).find(
+                "warning: regex /\\d{4}/: RE2's prefilter finds no required literal"),
             std::string::npos)
       << diagnostics_text(r);
   EXPECT_EQ(r.rules->stats().unfiltered_regexes, 1u);

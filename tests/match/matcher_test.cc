@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/match/compiled.h"
+
 #include "tests/match/test_support.h"
 
 namespace newswatch::match {
@@ -247,7 +248,8 @@ TEST(Near, ListsAndOrGroups) {
                     "  banks: [banque*, \"credit agricole\", bnp]\n");
   EXPECT_TRUE(fires(rules, article("", "Le Crédit Agricole victime d'un piratage massif")));
   EXPECT_TRUE(fires(rules, article("", "Fuite de données chez BNP")));
-  EXPECT_FALSE(fires(rules, article("", "BNP publie ses résultats. Plus loin, un tout autre sujet: piratage")));
+  EXPECT_FALSE(fires(
+      rules, article("", "BNP publie ses résultats. Plus loin, un tout autre sujet: piratage")));
 }
 
 TEST(Near, RegexOperandsUseWordPositions) {
@@ -265,7 +267,8 @@ TEST(Near, RepeatedWordIsLinearAndStillCorrect) {
   m.match(*rules, article("", body), out);
   // The cap on kept occurrences (10,000 per leaf) keeps memory bounded; it is reported.
   EXPECT_TRUE(out.stats.occurrences_truncated);
-  EXPECT_FALSE(fires("banque NEAR/0 attaque", "", std::string(50, 'x') + " " + body.substr(0, 700)));
+  EXPECT_FALSE(
+      fires("banque NEAR/0 attaque", "", std::string(50, 'x') + " " + body.substr(0, 700)));
 }
 
 TEST(Matches, OffsetsPointAtOriginalBytes) {

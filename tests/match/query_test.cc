@@ -47,7 +47,8 @@ TEST(QueryParser, LowerCaseOperatorsAreTerms) {
 }
 
 TEST(QueryParser, Leaves) {
-  ParsedQuery p = parse_query(R"(alibaba europ* "ant group" =EU ="Société Générale" /banques? (?:centrale|populaire)\/x/i @europe c++ e-commerce l'europe)");
+  ParsedQuery p = parse_query(
+      R"(alibaba europ* "ant group" =EU ="Société Générale" /banques? (?:centrale|populaire)\/x/i @europe c++ e-commerce l'europe)");
   ASSERT_TRUE(p.root) << p.errors[0].message;
   const auto& c = p.root->children;
   ASSERT_EQ(c.size(), 10u);
@@ -157,7 +158,8 @@ TEST(QueryParser, SyntaxErrorsHavePositions) {
 TEST(QueryParser, Limits) {
   QueryLimits limits;
   limits.max_length = 10;
-  EXPECT_NE(parse_query("aaaaaaaaaaaaaaaa", limits).errors.at(0).message.find("too long"), std::string::npos);
+  EXPECT_NE(parse_query("aaaaaaaaaaaaaaaa", limits).errors.at(0).message.find("too long"),
+            std::string::npos);
   limits = QueryLimits{};
   limits.max_depth = 5;
   EXPECT_NE(parse_query("((((((a))))))", limits).errors.at(0).message.find("nested too deeply"),
@@ -192,9 +194,11 @@ TEST(ListEntries, Forms) {
 
 TEST(ListEntries, Errors) {
   EXPECT_FALSE(parse_list_entry("").root);
-  EXPECT_NE(parse_list_entry("alibaba OR alipay").errors.at(0).message.find("single term"), std::string::npos);
+  EXPECT_NE(parse_list_entry("alibaba OR alipay").errors.at(0).message.find("single term"),
+            std::string::npos);
   EXPECT_NE(parse_list_entry("title:x").errors.at(0).message.find("field"), std::string::npos);
-  EXPECT_NE(parse_list_entry("banque centr*").errors.at(0).message.find("phrase"), std::string::npos);
+  EXPECT_NE(parse_list_entry("banque centr*").errors.at(0).message.find("phrase"),
+            std::string::npos);
   EXPECT_FALSE(parse_list_entry("(a)").root);
 }
 

@@ -1,12 +1,12 @@
 // Helpers for rule-engine tests: load rules from inline YAML, match inline articles.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "daemon/decode/article.h"
 #include "daemon/match/matcher.h"
@@ -20,8 +20,9 @@ inline LoadResult load_yaml(const std::string& yaml, const std::string& path = "
   return load_rule_set_from_sources(files, std::filesystem::temp_directory_path());
 }
 
-inline LoadResult load_files(const std::vector<SourceFile>& files,
-                             const std::filesystem::path& root = std::filesystem::temp_directory_path()) {
+inline LoadResult load_files(
+    const std::vector<SourceFile>& files,
+    const std::filesystem::path& root = std::filesystem::temp_directory_path()) {
   return load_rule_set_from_sources(files, root);
 }
 
@@ -69,7 +70,8 @@ inline bool fires(const std::shared_ptr<const CompiledRuleSet>& rules, const dec
   return !out.matches.empty();
 }
 
-inline bool fires(const std::string& query, const std::string& title, const std::string& body = "") {
+inline bool fires(const std::string& query, const std::string& title,
+                  const std::string& body = "") {
   return fires(rule(query), article(title, body));
 }
 
@@ -84,7 +86,8 @@ inline std::vector<std::string> matched_texts(const std::shared_ptr<const Compil
   for (auto i = out.matches[0].occurrences_begin; i < out.matches[0].occurrences_end; ++i) {
     const auto& o = out.occurrences[i];
     const std::string& text = o.field == Field::kTitle ? a.title : a.body;
-    v.push_back(std::string(to_string(o.field)) + ":" + text.substr(o.span.begin, o.span.end - o.span.begin));
+    v.push_back(std::string(to_string(o.field)) + ":" +
+                text.substr(o.span.begin, o.span.end - o.span.begin));
   }
   return v;
 }

@@ -1,11 +1,11 @@
 #include "daemon/pipeline/offset_tracker.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 namespace newswatch::pipeline {
 namespace {
@@ -50,8 +50,8 @@ TEST(OffsetTracker, AMessageIsDoneOnlyWhenEveryProduceIsAcknowledged) {
   OffsetTracker t([&](const TopicPartition& tp, std::int64_t n) { stored(tp, n); });
   t.assign({kP0});
   auto* a = t.track(kP0, 0);
-  t.retain(a);  // alert 1
-  t.retain(a);  // alert 2
+  t.retain(a);   // alert 1
+  t.retain(a);   // alert 2
   t.release(a);  // processing finished
   t.release(a);  // alert 1 acknowledged
   EXPECT_EQ(stored.last(kP0), -1);
@@ -97,7 +97,8 @@ TEST(OffsetTracker, AbandonedMessagesBlockUntilForgotten) {
   t.release(b);
   EXPECT_EQ(stored.last(kP0), -1);
   EXPECT_TRUE(t.wait_idle({kP0}, std::chrono::steady_clock::now()));
-  EXPECT_FALSE(t.wait_idle({kP1}, std::chrono::steady_clock::now() + std::chrono::milliseconds(10)));
+  EXPECT_FALSE(
+      t.wait_idle({kP1}, std::chrono::steady_clock::now() + std::chrono::milliseconds(10)));
   t.forget({kP0});
   EXPECT_EQ(t.track(kP0, 7), nullptr);  // not assigned any more
   t.release(other);
