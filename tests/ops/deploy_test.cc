@@ -305,6 +305,11 @@ TEST(Docker, DockerfileIsMultiStageDebian12AndNonRoot) {
   ASSERT_FALSE(uid.empty());
   EXPECT_NE(uid, "0");
   EXPECT_LT(df.rfind("\nUSER "), df.rfind("\nENTRYPOINT "));
+  // The build stage takes the binary from where CMake puts the `newswatch` target.
+  const std::string built = fs::relative(kNewswatch, NEWSWATCH_BINARY_DIR).string();
+  EXPECT_THAT(df, HasSubstr(" /build/" + built + " "))
+      << "the newswatch target is built at " << built;
+  EXPECT_THAT(df, HasSubstr("--target newswatch"));
   // Port, health check and config agree with the config the image ships.
   const YAML::Node cfg = must_load_yaml("deploy/docker/newswatch.yaml");
   const std::string port = port_of(cfg["metrics"]["listen"].as<std::string>());
