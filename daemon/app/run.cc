@@ -213,6 +213,7 @@ class Reloader {
     }
     if (!r.rules) {
       metrics_.reloads_failed.Increment();
+      metrics_.last_reload_successful.Set(0);
       log_event(log_, lvl::err, "rule set not loaded; keeping the current one",
                 Fields()
                     .add("event", "reload")
@@ -230,6 +231,7 @@ class Reloader {
             Fields().add("event", "reload").add("failure", match::format_failure(*r.rules, f)));
       }
       metrics_.reloads_failed.Increment();
+      metrics_.last_reload_successful.Set(0);
       log_event(log_, lvl::err, "rule tests failed; keeping the current rule set",
                 Fields()
                     .add("event", "reload")
@@ -243,6 +245,7 @@ class Reloader {
     snapshot->rules = r.rules;
     holder_.publish(snapshot);
     metrics_.reloads_ok.Increment();
+    metrics_.last_reload_successful.Set(1);
     metrics_.last_reload_timestamp.Set(
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
     const double ms =
@@ -495,6 +498,7 @@ int run_daemon(const RunOptions& o) {
   bool reload_requested = false;
   std::string reload_trigger;
   bool reload_thread_done = false;
+  std::uint64_t dedup_evictions_seen = 0;  // housekeeping thread only
   auto readiness = [&]() -> telemetry::Readiness {
     if (!holder.current()) return {false, "no rule set loaded"};
     if (!pipe.assigned()) return {false, "consumer has no partition assigned yet"};
@@ -509,6 +513,10 @@ int run_daemon(const RunOptions& o) {
                          [&] { return reload_requested || reload_thread_done; });
       if (reload_thread_done) return;
       metrics.ready.Set(readiness().ready ? 1 : 0);
+      metrics.dedup_entries.Set(static_cast<double>(dedup.size()));
+      const std::uint64_t evicted = dedup.evictions();
+      metrics.dedup_evictions.Increment(static_cast<double>(evicted - dedup_evictions_seen));
+      dedup_evictions_seen = evicted;
       if (!reload_requested) continue;
       reload_requested = false;
       const std::string trigger = reload_trigger;

@@ -159,6 +159,14 @@ void Pipeline::on_revoke(const std::vector<kafka::TopicPartition>& partitions) {
   events_.revoked(partitions, dropped.size(), drained);
 }
 
+void Pipeline::on_commit(rd_kafka_resp_err_t err) {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    metrics_.offsets_committed.Increment();
+  } else {
+    metrics_.offset_commit_errors.Increment();
+  }
+}
+
 bool Pipeline::shutdown(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   source_->pause_all();
@@ -172,13 +180,10 @@ bool Pipeline::shutdown(std::chrono::milliseconds timeout) {
   workers_.clear();
   // Every alert acknowledged (the delivery thread keeps retrying until the deadline).
   complete = tracker_.wait_all_idle(deadline) && complete;
-  const rd_kafka_resp_err_t err = source_->commit_sync();
+  const rd_kafka_resp_err_t err = source_->commit_sync();  // counted by on_commit()
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    metrics_.offset_commit_errors.Increment();
     events_.commit_failed(err);
     complete = false;
-  } else {
-    metrics_.offsets_committed.Increment();
   }
   source_->close();  // leaves the group (final revoke: offsets committed again, nothing new)
   stopping_ = true;
@@ -240,7 +245,7 @@ void Pipeline::process(Job& job, WorkerState& st) {
           {"newswatch-source-offset", offset},
       };
       produce_tracked(options_.dlq_topic, key, payload, headers,
-                      new Delivery{Kind::kDeadLetter, job.entry, nullptr, source_ts, 0});
+                      new Delivery{Kind::kDeadLetter, job.entry, nullptr, 0, source_ts, 0});
     } else {
       metrics_.skipped_messages.Increment();
     }
@@ -276,8 +281,8 @@ void Pipeline::process(Job& job, WorkerState& st) {
           {"content-type", "application/json"},
       };
       produce_tracked(topic, st.article.id, st.json, headers,
-                      new Delivery{shadow ? Kind::kShadow : Kind::kAlert, job.entry,
-                                   rule_metrics.alerts[rm.rule], source_ts, 0});
+                      new Delivery{shadow ? Kind::kShadow : Kind::kAlert, job.entry, st.snapshot,
+                                   rm.rule, source_ts, 0});
     }
   }
   metrics_.processing_seconds.Observe(std::chrono::duration<double>(Clock::now() - start).count());
@@ -325,7 +330,7 @@ void Pipeline::on_delivery(void* opaque, rd_kafka_resp_err_t err,
       if (d->kind == Kind::kDeadLetter) {
         metrics_.dead_letters.Increment();
       } else {
-        if (d->alerts != nullptr) d->alerts->Increment();
+        if (d->snapshot) d->snapshot->metrics->alerts[d->rule]->Increment();
         if (d->source_timestamp_ms >= 0) {
           metrics_.end_to_end_seconds.Observe(std::max<double>(
               0.0, static_cast<double>(unix_millis() - d->source_timestamp_ms) / 1000.0));

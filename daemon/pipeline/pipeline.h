@@ -104,7 +104,10 @@ class Pipeline final : public source::RebalanceHandler, public sink::DeliveryHan
   struct Delivery {
     Kind kind = Kind::kAlert;
     OffsetTracker::Entry* entry = nullptr;
-    prometheus::Counter* alerts = nullptr;  // per-rule counter (alerts) or null
+    // The snapshot that produced the alert: keeps its per-rule counters alive until the
+    // acknowledgement, even if a reload has replaced it meanwhile (null for dead letters).
+    std::shared_ptr<const RulesSnapshot> snapshot;
+    std::uint32_t rule = 0;
     std::int64_t source_timestamp_ms = -1;  // Kafka timestamp of the consumed message
     int attempt = 0;
   };
@@ -120,6 +123,7 @@ class Pipeline final : public source::RebalanceHandler, public sink::DeliveryHan
   // source::RebalanceHandler (consumer thread)
   void on_assign(const std::vector<kafka::TopicPartition>& partitions) override;
   void on_revoke(const std::vector<kafka::TopicPartition>& partitions) override;
+  void on_commit(rd_kafka_resp_err_t err) override;
   // sink::DeliveryHandler (delivery thread)
   void on_delivery(void* opaque, rd_kafka_resp_err_t err,
                    const rd_kafka_message_t& message) override;

@@ -49,6 +49,7 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const SourceOptions& o,
       kafka::make_conf(defaults, o.properties, forced, events, "consumer", error);
   if (!cc.conf) return nullptr;
   rd_kafka_conf_set_rebalance_cb(cc.conf.get(), &KafkaSource::rebalance_trampoline);
+  rd_kafka_conf_set_offset_commit_cb(cc.conf.get(), &KafkaSource::commit_trampoline);
   cc.context->owner = s.get();
   s->context_ = std::move(cc.context);
   char errstr[512];
@@ -86,6 +87,16 @@ void KafkaSource::rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     self->on_rebalance(err, partitions);
   } else {
     rd_kafka_assign(rk, nullptr);
+  }
+}
+
+void KafkaSource::commit_trampoline(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
+                                    void* opaque) {
+  auto* ctx = static_cast<kafka::CallbackContext*>(opaque);
+  auto* self = ctx != nullptr ? static_cast<KafkaSource*>(ctx->owner) : nullptr;
+  // Nothing stored since the last commit is not a commit.
+  if (self != nullptr && self->rebalance_ != nullptr && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    self->rebalance_->on_commit(err);
   }
 }
 

@@ -37,6 +37,9 @@ class RebalanceHandler {
   // Must return only when the revoked partitions' work is finished or abandoned and their
   // final offsets are stored; the source then commits synchronously and lets them go.
   virtual void on_revoke(const std::vector<kafka::TopicPartition>& partitions) = 0;
+  // The result of an offset commit (automatic, on revoke or at close); called on the consumer
+  // thread. NO_ERROR when the broker stored the offsets.
+  virtual void on_commit(rd_kafka_resp_err_t err) = 0;
 };
 
 class KafkaSource {
@@ -79,6 +82,8 @@ class KafkaSource {
   KafkaSource() = default;
   static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void commit_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* offsets, void* opaque);
   void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
 
   std::unique_ptr<kafka::CallbackContext> context_;  // outlives rk_ (declared first)

@@ -207,6 +207,14 @@ struct Metrics::Families {
                                      "Rules in the current rule set, by state.")),
         compile_seconds(gauge_family(*registry, "newswatch_ruleset_compile_seconds",
                                      "Time taken to compile the current rule set.")),
+        last_reload_ok_f(gauge_family(*registry, "newswatch_ruleset_last_reload_successful",
+                                      "1 when the last rule set load attempt succeeded, 0 when "
+                                      "it failed and the previous set is still serving.")),
+        dedup_entries_f(gauge_family(*registry, "newswatch_dedup_entries",
+                                     "(rule, key) pairs remembered by the deduplicator.")),
+        dedup_evictions_f(counter_family(*registry, "newswatch_dedup_evictions_total",
+                                         "Dedup entries forgotten before their window ended "
+                                         "because dedup.max_entries was reached.")),
         ruleset_info(gauge_family(*registry, "newswatch_ruleset_info",
                                   "The current rule set (value 1), labelled by its version.")),
         ready_f(gauge_family(*registry, "newswatch_ready",
@@ -260,6 +268,9 @@ struct Metrics::Families {
   Family<Gauge>& last_reload;
   Family<Gauge>& ruleset_rules_f;
   Family<Gauge>& compile_seconds;
+  Family<Gauge>& last_reload_ok_f;
+  Family<Gauge>& dedup_entries_f;
+  Family<Counter>& dedup_evictions_f;
   Family<Gauge>& ruleset_info;
   Family<Gauge>& ready_f;
   Family<Gauge>& build_info;
@@ -308,6 +319,9 @@ Metrics::Metrics(const MetricsOptions& options)
       last_reload_timestamp(f_->last_reload.Add({})),
       ruleset_rules(f_->ruleset_rules_f.Add({{"state", "enabled"}})),
       ruleset_compile_seconds(f_->compile_seconds.Add({})),
+      last_reload_successful(f_->last_reload_ok_f.Add({})),
+      dedup_entries(f_->dedup_entries_f.Add({})),
+      dedup_evictions(f_->dedup_evictions_f.Add({})),
       ready(f_->ready_f.Add({})) {}
 
 Metrics::~Metrics() = default;

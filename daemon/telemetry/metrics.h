@@ -144,6 +144,13 @@ class Metrics {
   prometheus::Gauge& ruleset_rules;
   // newswatch_ruleset_compile_seconds (set by publish_rule_set)
   prometheus::Gauge& ruleset_compile_seconds;
+  // newswatch_ruleset_last_reload_successful: 1 when the last load attempt succeeded, 0 when
+  // it failed (the previous set is then still serving).
+  prometheus::Gauge& last_reload_successful;
+
+  // Dedup memory.
+  prometheus::Gauge& dedup_entries;      // newswatch_dedup_entries
+  prometheus::Counter& dedup_evictions;  // newswatch_dedup_evictions_total (forgotten early: memory bound)
 
   // Health.
   prometheus::Gauge& ready;  // newswatch_ready (1 when /readyz answers 200)
