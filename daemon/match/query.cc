@@ -87,8 +87,7 @@ class Lexer {
     if (c == '=') {
       ++pos_;
       if (pos_ < q_.size() && q_[pos_] == '"') {
-        if (!lex_phrase(t, LeafKind::kExact)) return false;
-        t.begin -= 1;
+        if (!lex_phrase(t, LeafKind::kExact)) return false;  // t.begin is at the '='
         t.exact_phrase = true;
         return true;
       }
