@@ -664,25 +664,29 @@ std::size_t yaml_nesting_estimate(std::string_view s) {
   std::size_t max_depth = 0;
   std::size_t max_indent = 0;
   bool line_start = true;
+  bool dash = false;  // the line so far is indentation and '-' indicators, with one '-' at least
   std::size_t indent = 0;
   char quote = 0;
   for (char c : s) {
     if (quote) {
       if (c == quote) quote = 0;
-      if (c == '\n') line_start = true, indent = 0;
+      if (c == '\n') line_start = true, indent = 0, dash = false;
       continue;
     }
     if (line_start) {
       if (c == ' ' || c == '-') {
+        dash = dash || c == '-';
         ++indent;
         continue;
       }
       line_start = false;
-      if (c != '\n' && c != '#') max_indent = std::max(max_indent, indent);
+      // A line of only '-' indicators ("-", "  -", "    -", ...) opens a sequence as deep as
+      // its indentation, like a line with content.
+      if ((c != '\n' || dash) && c != '#') max_indent = std::max(max_indent, indent);
     }
     switch (c) {
       case '\n':
-        line_start = true, indent = 0;
+        line_start = true, indent = 0, dash = false;
         break;
       case '[':
       case '{':
