@@ -58,16 +58,23 @@ struct Member {
   std::uint32_t leaf = 0;
   std::uint8_t fields = kFieldAll;
   std::uint32_t label = 0;
+  std::uint32_t group = 0;  // the group this member belongs to
 };
 
 struct Group {
   std::uint32_t begin = 0;  // range in Compiled::members
   std::uint32_t end = 0;
+  // Members whose leaf is a regex, in [regex_begin, regex_end) of Compiled::group_regex_members:
+  // a group is known present as soon as a literal member is hit; its regex members are run
+  // only when the group is evaluated and no literal member was hit.
+  std::uint32_t regex_begin = 0;
+  std::uint32_t regex_end = 0;
 };
 
 struct Node {
   enum class Op : std::uint8_t { kGroup, kMeta, kAnd, kOr, kNot, kNear };
   Op op = Op::kGroup;
+  bool has_regex = false;  // some leaf below is a regex (AND evaluates such children last)
   std::uint8_t near_distance = 0;
   bool near_ordered = false;
   // kGroup: a = group. kMeta: a = meta. kAnd/kOr: children [a, b) in node_children.
@@ -111,6 +118,11 @@ struct CompiledRuleSet::Compiled {
   std::vector<std::uint32_t> leaf_rules;
   std::vector<std::uint32_t> always_rules;
 
+  // leaf -> the members (of any group) that refer to it (CSR), so a hit marks its groups.
+  std::vector<std::uint32_t> leaf_members_begin;  // size leaves + 1
+  std::vector<std::uint32_t> leaf_members;
+  std::vector<std::uint32_t> group_regex_members;
+
   // Literal lookup: first folded word -> seqs starting with it (excluding one-word prefixes);
   // first three bytes -> one-word prefix seqs.
   WordIndex words;
@@ -123,6 +135,11 @@ struct CompiledRuleSet::Compiled {
   AhoCorasick atoms;                       // folded atoms
   std::vector<std::vector<int>> atom_ids;  // AC pattern -> FilteredRE2 atom indices
   std::vector<int> empty_atoms;            // atoms that fold to nothing: always present
+  std::vector<int> unfiltered_regexes;     // regex ids that pass the prefilter with no atom
+  // Some enabled rule can be true through a regex with none of its literal leaves present:
+  // then regex atoms are searched in every article to find candidates. Otherwise regexes are
+  // looked at only when a candidate rule's evaluation reaches them.
+  bool eager_regexes = false;
   std::size_t max_occurrences_per_leaf = 10'000;
 };
 

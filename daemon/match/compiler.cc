@@ -392,6 +392,7 @@ class RuleSetBuilder {
     }
     const Tri gated = eval_unknown_meta(program.root);
     program.text_gated = gated == Tri::kFalse;
+    literal_gated_.push_back(eval_literals_absent(program.root) == Tri::kFalse);
     if (!program.text_gated && !has_text_leaf(program.root)) {
       warning(qpos, 0,
               "query only filters metadata (lang:, source:, site:): it fires on every article "
@@ -585,12 +586,23 @@ class RuleSetBuilder {
   std::uint32_t make_group(const QueryNode& n) {
     std::vector<Member> members;
     add_members(n, members);
+    const auto id = static_cast<std::uint32_t>(c_->groups.size());
     Group g;
     g.begin = static_cast<std::uint32_t>(c_->members.size());
+    for (Member& m : members) m.group = id;
     c_->members.insert(c_->members.end(), members.begin(), members.end());
     g.end = static_cast<std::uint32_t>(c_->members.size());
+    g.regex_begin = static_cast<std::uint32_t>(c_->group_regex_members.size());
+    for (std::uint32_t m = g.begin; m < g.end; ++m) {
+      if (c_->leaves[c_->members[m].leaf].regex >= 0) c_->group_regex_members.push_back(m);
+    }
+    g.regex_end = static_cast<std::uint32_t>(c_->group_regex_members.size());
     c_->groups.push_back(g);
-    return static_cast<std::uint32_t>(c_->groups.size() - 1);
+    return id;
+  }
+
+  bool group_has_regex(std::uint32_t g) const {
+    return c_->groups[g].regex_end > c_->groups[g].regex_begin;
   }
 
   std::uint32_t add_node(Node node) {
@@ -606,6 +618,7 @@ class RuleSetBuilder {
       case QueryNode::Kind::kList:
         node.op = Node::Op::kGroup;
         node.a = make_group(n);
+        node.has_regex = group_has_regex(node.a);
         return add_node(std::move(node));
       case QueryNode::Kind::kMeta: {
         Meta m;
@@ -624,6 +637,7 @@ class RuleSetBuilder {
       case QueryNode::Kind::kNot:
         node.op = Node::Op::kNot;
         node.a = lower(n.children[0]);
+        node.has_regex = c_->nodes[node.a].has_regex;
         return add_node(std::move(node));
       case QueryNode::Kind::kNear:
         node.op = Node::Op::kNear;
@@ -631,6 +645,7 @@ class RuleSetBuilder {
         node.near_ordered = n.near_ordered;
         node.a = make_group(n.children[0]);
         node.b = make_group(n.children[1]);
+        node.has_regex = group_has_regex(node.a) || group_has_regex(node.b);
         for (std::uint32_t g : {node.a, node.b}) {
           for (std::uint32_t m = c_->groups[g].begin; m < c_->groups[g].end; ++m) {
             c_->leaves[c_->members[m].leaf].needs_positions = true;
@@ -642,6 +657,12 @@ class RuleSetBuilder {
         node.op = n.kind == QueryNode::Kind::kAnd ? Node::Op::kAnd : Node::Op::kOr;
         std::vector<std::uint32_t> children;
         for (const auto& ch : n.children) children.push_back(lower(ch));
+        // Children without regexes first: evaluation short-circuits, so an AND whose literal
+        // part is false never runs its regexes.
+        std::stable_partition(children.begin(), children.end(),
+                              [&](std::uint32_t c) { return !c_->nodes[c].has_regex; });
+        node.has_regex = std::any_of(children.begin(), children.end(),
+                                     [&](std::uint32_t c) { return c_->nodes[c].has_regex; });
         node.a = static_cast<std::uint32_t>(c_->node_children.size());
         c_->node_children.insert(c_->node_children.end(), children.begin(), children.end());
         node.b = static_cast<std::uint32_t>(c_->node_children.size());
@@ -713,6 +734,42 @@ class RuleSetBuilder {
     return Tri::kUnknown;
   }
 
+  // Truth when no literal leaf is present, regexes and metadata unknown: kFalse means the rule
+  // can only fire on an article where one of its literal leaves occurs.
+  Tri eval_literals_absent(std::uint32_t i) const {
+    const Node& n = c_->nodes[i];
+    switch (n.op) {
+      case Node::Op::kGroup:
+      case Node::Op::kNear:
+        return n.has_regex ? Tri::kUnknown : Tri::kFalse;
+      case Node::Op::kMeta:
+        return Tri::kUnknown;
+      case Node::Op::kNot: {
+        const Tri t = eval_literals_absent(n.a);
+        return t == Tri::kUnknown ? t : (t == Tri::kTrue ? Tri::kFalse : Tri::kTrue);
+      }
+      case Node::Op::kAnd: {
+        Tri acc = Tri::kTrue;
+        for (std::uint32_t k = n.a; k < n.b; ++k) {
+          const Tri t = eval_literals_absent(c_->node_children[k]);
+          if (t == Tri::kFalse) return Tri::kFalse;
+          if (t == Tri::kUnknown) acc = Tri::kUnknown;
+        }
+        return acc;
+      }
+      case Node::Op::kOr: {
+        Tri acc = Tri::kFalse;
+        for (std::uint32_t k = n.a; k < n.b; ++k) {
+          const Tri t = eval_literals_absent(c_->node_children[k]);
+          if (t == Tri::kTrue) return Tri::kTrue;
+          if (t == Tri::kUnknown) acc = Tri::kUnknown;
+        }
+        return acc;
+      }
+    }
+    return Tri::kUnknown;
+  }
+
   bool has_text_leaf(std::uint32_t i) const {
     const Node& n = c_->nodes[i];
     switch (n.op) {
@@ -760,6 +817,7 @@ class RuleSetBuilder {
     // Regexes that pass with no atom at all run on every article: warn where they are written.
     std::vector<int> unfiltered;
     regexes_->AllPotentials({}, &unfiltered);
+    c_->unfiltered_regexes = unfiltered;
     set_->stats_.unfiltered_regexes = unfiltered.size();
     for (int rid : unfiltered) {
       const std::uint32_t leaf = c_->regex_leaf[rid];
@@ -780,6 +838,7 @@ class RuleSetBuilder {
     for (std::uint32_t r = 0; r < rules.size(); ++r) {
       if (!rules[r].enabled) continue;
       if (!c_->programs[r].text_gated) c_->always_rules.push_back(r);
+      if (!literal_gated_[r] && c_->nodes[c_->programs[r].root].has_regex) c_->eager_regexes = true;
       std::set<std::uint32_t> leaves;
       collect_leaves(c_->programs[r].root, leaves);
       for (std::uint32_t leaf : leaves) per_leaf[leaf].push_back(r);
@@ -788,6 +847,13 @@ class RuleSetBuilder {
     for (const auto& v : per_leaf) {
       c_->leaf_rules.insert(c_->leaf_rules.end(), v.begin(), v.end());
       c_->leaf_rules_begin.push_back(static_cast<std::uint32_t>(c_->leaf_rules.size()));
+    }
+    std::vector<std::vector<std::uint32_t>> members_of(c_->leaves.size());
+    for (std::uint32_t m = 0; m < c_->members.size(); ++m) members_of[c_->members[m].leaf].push_back(m);
+    c_->leaf_members_begin.push_back(0);
+    for (const auto& v : members_of) {
+      c_->leaf_members.insert(c_->leaf_members.end(), v.begin(), v.end());
+      c_->leaf_members_begin.push_back(static_cast<std::uint32_t>(c_->leaf_members.size()));
     }
     WordIndexBuilder words;
     WordIndexBuilder prefixes;
@@ -865,6 +931,7 @@ class RuleSetBuilder {
   // leaf id -> where it was first written (for warnings about the leaf itself).
   std::vector<std::pair<const ScalarPos*, std::uint32_t>> leaf_origin_;
   std::unordered_map<std::string, std::uint32_t> label_ids_;
+  std::vector<bool> literal_gated_;  // per rule, parallel to programs
 };
 
 namespace internal {

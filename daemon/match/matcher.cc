@@ -58,42 +58,63 @@ void Matcher::begin_article(const CompiledRuleSet& rules, const decode::Article&
   c_ = &rules.compiled();
   article_ = &article;
   if (leaves_.size() != c_->leaves.size()) leaves_.assign(c_->leaves.size(), LeafState{});
+  if (groups_.size() != c_->groups.size()) groups_.assign(c_->groups.size(), GroupState{});
   if (rule_epoch_.size() != rules.rules().size()) rule_epoch_.assign(rules.rules().size(), 0);
   if (++epoch_ == 0) {  // wrapped: forget every stamp
     std::fill(leaves_.begin(), leaves_.end(), LeafState{});
+    std::fill(groups_.begin(), groups_.end(), GroupState{});
     std::fill(rule_epoch_.begin(), rule_epoch_.end(), 0);
     epoch_ = 1;
   }
   touched_.clear();
   occs_.clear();
+  present_.clear();
   truncated_ = false;
   regexes_run_ = 0;
   meta_ready_ = false;
+  regex_candidates_found_[0] = regex_candidates_found_[1] = false;
   folded_[0].assign(article.title);
   folded_[1].assign(article.body);
+}
+
+Matcher::LeafState& Matcher::touch(std::uint32_t leaf) {
+  LeafState& st = leaves_[leaf];
+  if (st.epoch != epoch_) {
+    st = LeafState{epoch_, 0, 0, 0, kNone, kNone, {0, 0}};
+    touched_.push_back(leaf);
+  }
+  return st;
 }
 
 void Matcher::add_occurrence(std::uint32_t leaf, Field field, std::uint32_t first_word,
                              std::uint32_t last_word, std::uint32_t begin, std::uint32_t end,
                              bool has_original) {
-  LeafState& st = leaves_[leaf];
-  if (st.epoch != epoch_) {
-    st = LeafState{epoch_, 0, kNone, kNone, {0, 0}};
-    touched_.push_back(leaf);
-  }
+  LeafState& st = touch(leaf);
   const int f = static_cast<int>(field);
-  st.fields |= static_cast<std::uint8_t>(1u << f);
+  const auto bit = static_cast<std::uint8_t>(1u << f);
+  const std::uint8_t before = st.fields;
+  st.fields |= bit;
+  if ((before & bit) == 0) {
+    // First occurrence in this field: every member that looks here makes its group present.
+    for (std::uint32_t k = c_->leaf_members_begin[leaf]; k < c_->leaf_members_begin[leaf + 1]; ++k) {
+      const std::uint32_t m = c_->leaf_members[k];
+      const Member& mem = c_->members[m];
+      if ((mem.fields & bit) == 0 || (mem.fields & before) != 0) continue;  // not here, or already
+      GroupState& gs = groups_[mem.group];
+      if (gs.epoch != epoch_) gs = GroupState{epoch_, kNone};
+      present_.push_back(PresentMember{m, gs.head});
+      gs.head = static_cast<std::uint32_t>(present_.size() - 1);
+    }
+  }
   const bool positions = c_->leaves[leaf].needs_positions;
-  const std::size_t cap =
-      positions ? c_->max_occurrences_per_leaf : options_.max_occurrences_per_match;
+  const std::size_t cap = positions ? c_->max_occurrences_per_leaf : options_.max_occurrences_per_match;
   if (st.count[f] >= cap) {
     truncated_ = truncated_ || positions;
     return;
   }
   ++st.count[f];
   const auto idx = static_cast<std::uint32_t>(occs_.size());
-  occs_.push_back(
-      Occ{kNone, static_cast<std::uint8_t>(f), has_original, first_word, last_word, begin, end});
+  occs_.push_back(Occ{kNone, static_cast<std::uint8_t>(f), has_original, first_word, last_word, begin, end});
   if (st.head == kNone) {
     st.head = idx;
   } else {
@@ -189,12 +210,14 @@ void Matcher::scan_field(Field field) {
   }
 }
 
-void Matcher::run_regexes(Field field, bool all) {
-  if (!c_->regexes) return;
+// Finds which regexes may match in `field`: their required literals (atoms) are searched in
+// the folded text; the regexes themselves run later, only if a candidate rule needs them.
+void Matcher::find_regex_candidates(Field field) {
   const int f = static_cast<int>(field);
+  if (regex_candidates_found_[f] || !c_->regexes) return;
+  regex_candidates_found_[f] = true;
   const text::FoldedText& ft = folded_[f];
-  const std::string_view original = ft.original();
-  if (original.empty()) return;
+  if (ft.original().empty()) return;
 
   std::size_t atom_count = 0;
   for (const auto& ids : c_->atom_ids) atom_count += ids.size();
@@ -215,44 +238,81 @@ void Matcher::run_regexes(Field field, bool all) {
     }
   });
   matched_atoms_.insert(matched_atoms_.end(), c_->empty_atoms.begin(), c_->empty_atoms.end());
-  potentials_.clear();
-  c_->regexes->AllPotentials(matched_atoms_, &potentials_);
+  const std::vector<int>* potentials = &c_->unfiltered_regexes;
+  if (!matched_atoms_.empty()) {
+    potentials_.clear();
+    c_->regexes->AllPotentials(matched_atoms_, &potentials_);
+    potentials = &potentials_;
+  }
+  const auto bit = static_cast<std::uint8_t>(1u << f);
+  for (const int rid : *potentials) touch(c_->regex_leaf[rid]).potential |= bit;
+}
 
+// Runs the regex of `leaf` over the original view of `field` and records its occurrences.
+void Matcher::run_regex(std::uint32_t leaf, Field field) {
+  const int f = static_cast<int>(field);
+  const text::FoldedText& ft = folded_[f];
+  const std::string_view original = ft.original();
+  const RE2& re = c_->regexes->GetRE2(c_->leaves[leaf].regex);
+  ++regexes_run_;
   const auto words = ft.words();
-  for (const int rid : potentials_) {
-    const std::uint32_t leaf = c_->regex_leaf[rid];
-    if (!all && c_->leaf_rules_begin[leaf] == c_->leaf_rules_begin[leaf + 1]) continue;
-    const RE2& re = c_->regexes->GetRE2(rid);
-    ++regexes_run_;
-    std::size_t pos = 0;
-    re2::StringPiece m;
-    while (pos <= original.size() && re.Match(re2::StringPiece(original.data(), original.size()),
-                                              pos, original.size(), RE2::UNANCHORED, &m, 1)) {
-      const auto ob = static_cast<std::uint32_t>(m.data() - original.data());
-      const auto oe = static_cast<std::uint32_t>(ob + m.size());
-      const std::uint32_t fb = ft.to_folded(ob);
-      const std::uint32_t fe = ft.to_folded(oe);
-      const auto nwords = static_cast<std::uint32_t>(words.size());
-      const std::uint32_t first = ft.word_at_or_after(fb);
-      const std::uint32_t after = ft.word_at_or_after(fe);
-      std::uint32_t last = (after < nwords && words[after].begin < fe) ? after : after - 1;
-      if (after == 0 && !(nwords > 0 && words[0].begin < fe)) last = first;
-      if (last < first || last == kNone) last = first;
-      add_occurrence(leaf, field, first, last, ob, oe, true);
-      if (leaves_[leaf].count[f] >= (c_->leaves[leaf].needs_positions
-                                         ? c_->max_occurrences_per_leaf
-                                         : options_.max_occurrences_per_match)) {
-        break;
-      }
-      pos =
-          oe > ob ? oe : ob + text::utf8_sequence_length(static_cast<unsigned char>(original[ob]));
-    }
+  const auto nwords = static_cast<std::uint32_t>(words.size());
+  const std::size_t cap =
+      c_->leaves[leaf].needs_positions ? c_->max_occurrences_per_leaf : options_.max_occurrences_per_match;
+  std::size_t pos = 0;
+  re2::StringPiece m;
+  while (pos <= original.size() &&
+         re.Match(re2::StringPiece(original.data(), original.size()), pos, original.size(), RE2::UNANCHORED,
+                  &m, 1)) {
+    const auto ob = static_cast<std::uint32_t>(m.data() - original.data());
+    const auto oe = static_cast<std::uint32_t>(ob + m.size());
+    const std::uint32_t fb = ft.to_folded(ob);
+    const std::uint32_t fe = ft.to_folded(oe);
+    const std::uint32_t first = ft.word_at_or_after(fb);
+    const std::uint32_t after = ft.word_at_or_after(fe);
+    std::uint32_t last = (after < nwords && words[after].begin < fe) ? after : after - 1;
+    if (after == 0 && !(nwords > 0 && words[0].begin < fe)) last = first;
+    if (last < first || last == kNone) last = first;
+    add_occurrence(leaf, field, first, last, ob, oe, true);
+    if (leaves_[leaf].count[f] >= cap) break;
+    pos = oe > ob ? oe : ob + text::utf8_sequence_length(static_cast<unsigned char>(original[ob]));
   }
 }
 
-bool Matcher::leaf_present(std::uint32_t leaf, std::uint8_t fields) const noexcept {
+bool Matcher::leaf_present(std::uint32_t leaf, std::uint8_t fields) {
+  if (c_->leaves[leaf].regex >= 0) {
+    // A regex runs on a field the first time it is needed there, if its atoms are present.
+    LeafState& st = touch(leaf);
+    for (int f = 0; f < 2; ++f) {
+      const auto bit = static_cast<std::uint8_t>(1u << f);
+      if ((fields & bit) == 0 || (st.evaluated & bit) != 0) continue;
+      find_regex_candidates(static_cast<Field>(f));
+      LeafState& now = leaves_[leaf];  // (touch() above; no reallocation since)
+      now.evaluated |= bit;
+      if ((now.potential & bit) != 0) run_regex(leaf, static_cast<Field>(f));
+    }
+  }
   const LeafState& st = leaves_[leaf];
   return st.epoch == epoch_ && (st.fields & fields) != 0;
+}
+
+bool Matcher::group_present(std::uint32_t g) {
+  if (groups_[g].epoch == epoch_ && groups_[g].head != kNone) return true;
+  const Group& group = c_->groups[g];
+  for (std::uint32_t k = group.regex_begin; k < group.regex_end; ++k) {
+    const Member& mem = c_->members[c_->group_regex_members[k]];
+    if (leaf_present(mem.leaf, mem.fields)) return true;
+  }
+  return false;
+}
+
+// Runs every regex member of a group that has not run yet, so its present list is complete.
+void Matcher::complete_group(std::uint32_t g) {
+  const Group& group = c_->groups[g];
+  for (std::uint32_t k = group.regex_begin; k < group.regex_end; ++k) {
+    const Member& mem = c_->members[c_->group_regex_members[k]];
+    leaf_present(mem.leaf, mem.fields);
+  }
 }
 
 bool Matcher::eval_meta(std::uint32_t meta) {
@@ -282,13 +342,8 @@ bool Matcher::eval_meta(std::uint32_t meta) {
 bool Matcher::eval(std::uint32_t i) {
   const Node& n = c_->nodes[i];
   switch (n.op) {
-    case Node::Op::kGroup: {
-      const Group& g = c_->groups[n.a];
-      for (std::uint32_t m = g.begin; m < g.end; ++m) {
-        if (leaf_present(c_->members[m].leaf, c_->members[m].fields)) return true;
-      }
-      return false;
-    }
+    case Node::Op::kGroup:
+      return group_present(n.a);
     case Node::Op::kMeta:
       return eval_meta(n.a);
     case Node::Op::kNot:
@@ -321,14 +376,15 @@ bool Matcher::eval_near(std::uint32_t i, bool collect) {
     near_items_.clear();
     bool sides[2] = {false, false};
     for (int side = 0; side < 2; ++side) {
-      const Group& g = c_->groups[side == 0 ? n.a : n.b];
-      for (std::uint32_t m = g.begin; m < g.end; ++m) {
-        const Member& mem = c_->members[m];
-        if ((mem.fields & bit) == 0 || !leaf_present(mem.leaf, bit)) continue;
+      const std::uint32_t g = side == 0 ? n.a : n.b;
+      if (f == 0) complete_group(g);
+      if (groups_[g].epoch != epoch_) continue;
+      for (std::uint32_t p = groups_[g].head; p != kNone; p = present_[p].next) {
+        const Member& mem = c_->members[present_[p].member];
+        if ((mem.fields & bit) == 0) continue;
         for (std::uint32_t o = leaves_[mem.leaf].head; o != kNone; o = occs_[o].next) {
           if (occs_[o].field != f) continue;
-          near_items_.push_back(
-              NearItem{occs_[o].first_word, occs_[o].last_word, o, side == 1, mem.label});
+          near_items_.push_back(NearItem{occs_[o].first_word, occs_[o].last_word, o, side == 1, mem.label});
           sides[side] = true;
         }
       }
@@ -373,10 +429,9 @@ void Matcher::push_witness(std::uint32_t occ, std::uint32_t label) {
 }
 
 void Matcher::collect_group(std::uint32_t group) {
-  const Group& g = c_->groups[group];
-  for (std::uint32_t m = g.begin; m < g.end; ++m) {
-    const Member& mem = c_->members[m];
-    if (!leaf_present(mem.leaf, mem.fields)) continue;
+  if (groups_[group].epoch != epoch_) return;
+  for (std::uint32_t p = groups_[group].head; p != kNone; p = present_[p].next) {
+    const Member& mem = c_->members[present_[p].member];
     for (std::uint32_t o = leaves_[mem.leaf].head; o != kNone; o = occs_[o].next) {
       if ((mem.fields & (1u << occs_[o].field)) != 0) push_witness(o, mem.label);
     }
@@ -472,8 +527,12 @@ void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article
   begin_article(rules, article);
   scan_field(Field::kTitle);
   scan_field(Field::kBody);
-  run_regexes(Field::kTitle, false);
-  run_regexes(Field::kBody, false);
+  // Rules that could fire on a regex alone become candidates through their regexes' atoms;
+  // every other regex waits until a candidate rule's evaluation reaches it.
+  if (c_->eager_regexes) {
+    find_regex_candidates(Field::kTitle);
+    find_regex_candidates(Field::kBody);
+  }
 
   candidates_.clear();
   for (const std::uint32_t leaf : touched_) {
@@ -503,7 +562,8 @@ void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article
   }
   out.stats.words =
       static_cast<std::uint32_t>(folded_[0].words().size() + folded_[1].words().size());
-  out.stats.leaves_hit = static_cast<std::uint32_t>(touched_.size());
+  out.stats.leaves_hit = static_cast<std::uint32_t>(
+      std::count_if(touched_.begin(), touched_.end(), [&](std::uint32_t l) { return leaves_[l].fields != 0; }));
   out.stats.regexes_run = regexes_run_;
   out.stats.occurrences_truncated = truncated_;
 }
@@ -513,8 +573,6 @@ bool Matcher::match_rule(const CompiledRuleSet& rules, std::uint32_t rule,
   begin_article(rules, article);
   scan_field(Field::kTitle);
   scan_field(Field::kBody);
-  run_regexes(Field::kTitle, true);
-  run_regexes(Field::kBody, true);
   const bool result = eval(c_->programs[rule].root);
   if (result && out != nullptr) emit(rule, *out);
   return result;

@@ -88,7 +88,8 @@ class Matcher {
   };
   // Occurrences of `leaf` (an id of CompiledRuleSet::Compiled::leaves) in text order, capped.
   std::vector<LeafOccurrence> occurrences_of(std::uint32_t leaf) const;
-  bool leaf_present(std::uint32_t leaf, std::uint8_t fields) const noexcept;
+  // Whether `leaf` occurs in one of `fields`. A regex leaf is run here, on first need.
+  bool leaf_present(std::uint32_t leaf, std::uint8_t fields);
 
  private:
   friend class Explainer;  // explain.cc walks the same evaluation
@@ -103,10 +104,22 @@ class Matcher {
   };
   struct LeafState {
     std::uint32_t epoch = 0;
-    std::uint8_t fields = 0;
+    std::uint8_t fields = 0;     // fields with an occurrence
+    std::uint8_t potential = 0;  // regex leaves: fields whose text holds the regex's atoms
+    std::uint8_t evaluated = 0;  // regex leaves: fields the regex has been run on
     std::uint32_t head = 0;
     std::uint32_t tail = 0;
     std::uint32_t count[2] = {0, 0};
+  };
+  // A group is present as soon as one member is; its present members form a list (in
+  // present_) so NEAR and witness collection never walk a whole list of entries.
+  struct GroupState {
+    std::uint32_t epoch = 0;
+    std::uint32_t head = 0;  // first present member entry, or kNone
+  };
+  struct PresentMember {
+    std::uint32_t member;
+    std::uint32_t next;
   };
   struct NearItem {
     std::uint32_t first_word;
@@ -118,7 +131,11 @@ class Matcher {
 
   void begin_article(const CompiledRuleSet& rules, const decode::Article& article);
   void scan_field(Field field);
-  void run_regexes(Field field, bool all);
+  LeafState& touch(std::uint32_t leaf);
+  void find_regex_candidates(Field field);
+  void run_regex(std::uint32_t leaf, Field field);
+  bool group_present(std::uint32_t group);
+  void complete_group(std::uint32_t group);
   void add_occurrence(std::uint32_t leaf, Field field, std::uint32_t first_word,
                       std::uint32_t last_word, std::uint32_t begin, std::uint32_t end,
                       bool has_original);
@@ -141,6 +158,8 @@ class Matcher {
 
   std::uint32_t epoch_ = 0;
   std::vector<LeafState> leaves_;
+  std::vector<GroupState> groups_;
+  std::vector<PresentMember> present_;
   std::vector<std::uint32_t> touched_;
   std::vector<Occ> occs_;
   std::vector<std::uint32_t> rule_epoch_;
@@ -149,6 +168,7 @@ class Matcher {
   std::uint32_t regexes_run_ = 0;
 
   // Regex prefilter scratch: atom_epoch_[atom] == atom_stamp_ when seen in the current field.
+  bool regex_candidates_found_[2] = {false, false};  // this article, per field
   std::uint32_t atom_stamp_ = 0;
   std::vector<std::uint32_t> atom_epoch_;
   std::vector<int> matched_atoms_;

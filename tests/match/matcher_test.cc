@@ -129,10 +129,45 @@ TEST(Regex, PrefilterOnlyRunsRegexesWhoseLiteralsArePresent) {
   EXPECT_GE(out.stats.regexes_run, 1u);
 }
 
+TEST(Regex, RunsOnlyWhenACandidateRuleNeedsIt) {
+  // The regex's atom ("euro") is everywhere in French news; the rule needs "rançon" first.
+  auto rules = rule("rançon AND /\\d+ ?(?:millions? d')?euros?/i");
+  ASSERT_TRUE(rules);
+  Matcher m;
+  MatchOutput out;
+  m.match(*rules, article("Budget", "Le budget atteint 300 millions d'euros."), out);
+  EXPECT_TRUE(out.matches.empty());
+  EXPECT_EQ(out.stats.regexes_run, 0u);  // no rançon: the regex never ran
+  m.match(*rules, article("Rançon", "Une rançon de 300 millions d'euros."), out);
+  ASSERT_EQ(out.matches.size(), 1u);
+  EXPECT_GE(out.stats.regexes_run, 1u);
+}
+
+TEST(Regex, ARegexAloneMakesItsRuleACandidate) {
+  // No literal leaf at all: the rule can only be found through the regex's atoms.
+  auto rules = rule("/CVE-\\d{4}-\\d+/ OR zzzunusedzzz");
+  EXPECT_TRUE(fires(rules, article("", "faille CVE-2024-3094")));
+  EXPECT_FALSE(fires(rules, article("", "aucune faille")));
+}
+
+TEST(Regex, RegexInsideAListAndUnderNear) {
+  auto rules = rule("@amounts NEAR/3 rançon", "  amounts: ['/\\d+ ?(?:€|euros?)/i', gros montant]\n");
+  EXPECT_TRUE(fires(rules, article("", "une rançon de 5000 euros")));
+  EXPECT_TRUE(fires(rules, article("", "rançon: un gros montant")));
+  EXPECT_FALSE(fires(rules, article("", "5000 euros a b c d e rançon")));
+}
+
 TEST(Regex, UnfilteredRegexStillRunsAndMatches) {
   auto rules = rule("/\\d{5}/ AND paris");
   EXPECT_TRUE(fires(rules, article("Paris 75001", "")));
   EXPECT_FALSE(fires(rules, article("Paris 7500", "")));
+}
+
+TEST(Lists, AListHitInOneFieldDoesNotCountForAnotherScope) {
+  auto rules = rule("title:@l AND body:@l", "  l: [alpha, beta]\n");
+  EXPECT_TRUE(fires(rules, article("alpha", "beta")));
+  EXPECT_FALSE(fires(rules, article("alpha beta", "gamma")));
+  EXPECT_FALSE(fires(rules, article("gamma", "alpha beta")));
 }
 
 TEST(Lists, NestedListsAndAllLeafKinds) {
