@@ -13,7 +13,9 @@
 // the few whose query can be true without any text leaf (always_rules).
 #pragma once
 
+#include <algorithm>
 #include <bitset>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -94,12 +96,15 @@ struct Program {
   bool text_gated = true;  // false: can be true without any text leaf, so always evaluated
 };
 
-// A 16-bit key of a word's first three bytes, for the prefix pre-filter.
+// A 16-bit key of a word's first three bytes (the low three bytes of `first8`, a little-endian
+// load of the word), for the prefix pre-filter.
+inline std::uint32_t prefix_key(std::uint64_t first8) noexcept {
+  return static_cast<std::uint32_t>(((first8 & 0xFFFFFFu) * 0x9E3779B97F4A7C15ull) >> 48);
+}
 inline std::uint32_t prefix_key(std::string_view w) noexcept {
-  const auto b = [&](int i) {
-    return static_cast<std::uint32_t>(static_cast<unsigned char>(w[i]));
-  };
-  return ((b(0) * 0x9E37u) ^ (b(1) * 0x79B9u) ^ (b(2) * 0x7F4Au)) & 0xFFFFu;
+  std::uint64_t v = 0;
+  std::memcpy(&v, w.data(), std::min<std::size_t>(w.size(), 8));
+  return prefix_key(v);
 }
 
 struct CompiledRuleSet::Compiled {

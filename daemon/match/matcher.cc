@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "daemon/match/compiled.h"
 #include "daemon/text/utf8.h"
@@ -187,8 +188,12 @@ void Matcher::scan_field(Field field) {
   std::uint32_t end_word = 0;
   text::Span span;
   for (std::uint32_t i = 0; i < words.size(); ++i) {
-    const std::string_view w = text.substr(words[i].begin, words[i].end - words[i].begin);
-    for (const std::uint32_t s : c_->words.find_padded(w)) {
+    const std::string_view w(text.data() + words[i].begin, words[i].end - words[i].begin);
+    std::uint64_t first8;
+    std::memcpy(&first8, w.data(), 8);  // padded: always readable
+    const std::uint64_t h =
+        w.size() <= 8 ? hash_short_word(first8, w.size()) : hash_word_padded(w.data(), w.size());
+    for (const std::uint32_t s : c_->words.find_hashed(w, h)) {
       const Seq& seq = c_->seqs[s];
       if (seq.words.size() == 1 && seq.leading.empty() && seq.trailing.empty() && !seq.exact) {
         add_occurrence(seq.leaf, field, i, i, words[i].begin, words[i].end, false);
@@ -196,7 +201,7 @@ void Matcher::scan_field(Field field) {
         add_occurrence(seq.leaf, field, i, end_word, span.begin, span.end, false);
       }
     }
-    if (has_prefixes && w.size() >= 3 && c_->prefix_filter.test(prefix_key(w))) {
+    if (has_prefixes && w.size() >= 3 && c_->prefix_filter[prefix_key(first8)]) {
       for (const std::uint32_t s : c_->prefixes.find_padded(w.substr(0, 3))) {
         const Seq& seq = c_->seqs[s];
         if (!w.starts_with(seq.words[0])) continue;

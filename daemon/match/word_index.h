@@ -30,10 +30,19 @@ inline std::uint64_t mix(std::uint64_t h, std::uint64_t v) noexcept {
 }
 }  // namespace detail
 
-// 64-bit hash of a short byte string (words are usually under 16 bytes) whose storage has at
-// least 8 readable bytes past its end (text::FoldedText guarantees it for its words): the
-// tail is read with one 8-byte load and masked.
+// 64-bit hash of a short byte string. Words of up to 8 bytes (most words) cost one masked
+// load and one multiply; `first8` is that load, so callers that already have it (the matcher
+// also derives its prefix key from it) do not load twice.
+inline std::uint64_t hash_short_word(std::uint64_t first8, std::size_t n) noexcept {
+  const std::uint64_t mask = n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
+  std::uint64_t h = ((first8 & mask) ^ (std::uint64_t{n} << 59)) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 32);
+}
+
+// Hash of a byte string whose storage has at least 8 readable bytes past its end
+// (text::FoldedText guarantees it for its words).
 inline std::uint64_t hash_word_padded(const char* p, std::size_t n) noexcept {
+  if (n <= 8) return hash_short_word(detail::load64(p), n);
   std::uint64_t h = 0x243F6A8885A308D3ull ^ (n * 0x9E3779B97F4A7C15ull);
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) h = detail::mix(h, detail::load64(p + i));
@@ -45,14 +54,19 @@ inline std::uint64_t hash_word_padded(const char* p, std::size_t n) noexcept {
   return h ^ (h >> 31);
 }
 
-// The same hash for any string (copies the tail when it is near the end of its storage).
+// The same hash for any string (copies what it needs when the storage may end right there).
 inline std::uint64_t hash_word(const char* p, std::size_t n) noexcept {
+  char buf[24] = {};
+  if (n <= 16) {
+    std::memcpy(buf, p, n);
+    return hash_word_padded(buf, n);
+  }
+  // Longer: every 8-byte load but the last is within the string; pad the tail.
   const std::size_t full = n & ~std::size_t{7};
-  char tail[16] = {};
-  std::memcpy(tail, p + full, n - full);
+  std::memcpy(buf, p + full, n - full);
   std::uint64_t h = 0x243F6A8885A308D3ull ^ (n * 0x9E3779B97F4A7C15ull);
   for (std::size_t i = 0; i < full; i += 8) h = detail::mix(h, detail::load64(p + i));
-  if (full < n) h = detail::mix(h, detail::load64(tail));
+  if (full < n) h = detail::mix(h, detail::load64(buf));
   h *= 0xBF58476D1CE4E5B9ull;
   return h ^ (h >> 31);
 }
