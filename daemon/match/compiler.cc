@@ -814,19 +814,26 @@ class RuleSetBuilder {
       c_->atom_ids[it->second].push_back(static_cast<int>(i));
     }
     c_->atoms = AhoCorasick(patterns);
-    // Regexes that pass with no atom at all run on every article: warn where they are written.
     std::vector<int> unfiltered;
     regexes_->AllPotentials({}, &unfiltered);
     c_->unfiltered_regexes = unfiltered;
     set_->stats_.unfiltered_regexes = unfiltered.size();
+    // A regex with no atom runs on every article if a rule can fire through it without any
+    // literal leaf present (in an AND with a term it waits for the term): warn about those,
+    // where they are written.
+    std::set<std::uint32_t> eager_leaves;
+    for (std::uint32_t r = 0; r < c_->programs.size(); ++r) {
+      if (!literal_gated_[r]) collect_leaves(c_->programs[r].root, eager_leaves);
+    }
     for (int rid : unfiltered) {
       const std::uint32_t leaf = c_->regex_leaf[rid];
+      if (eager_leaves.count(leaf) == 0) continue;
       const auto& [pos, offset] = leaf_origin_[leaf];
       warning(*pos, offset,
               "regex " + c_->leaves[leaf].display +
-                  ": RE2's prefilter finds no required literal (of 3+ characters) in it, so it "
-                  "runs on every article; AND it with a term or put a literal word in it to "
-                  "keep large rule sets fast");
+                  ": RE2's prefilter finds no required literal (of 3+ characters) in it and its "
+                  "rule can fire without any of its words, so it runs on every article; AND it "
+                  "with a term or put a literal word in it to keep large rule sets fast");
     }
     c_->regexes = std::move(regexes_);
   }

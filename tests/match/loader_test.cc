@@ -408,13 +408,17 @@ TEST(LoaderWarnings, HabitsFromOtherQueryLanguages) {
 }
 
 TEST(LoaderWarnings, UnfilteredRegex) {
-  const LoadResult r = load_yaml("rules:\n  - {id: a, query: '/\\d{4}/ AND x'}\n");
+  // The regex can fire the rule on its own (OR): it must run on every article.
+  LoadResult r = load_yaml("rules:\n  - {id: a, query: '/\\d{4}/ OR x'}\n");
   ASSERT_TRUE(r.rules) << diagnostics_text(r);
-  EXPECT_NE(diagnostics_text(r).find(
-                "warning: regex /\\d{4}/: RE2's prefilter finds no required literal"),
+  EXPECT_NE(diagnostics_text(r).find("warning: regex /\\d{4}/: RE2's prefilter finds no required literal"),
             std::string::npos)
       << diagnostics_text(r);
   EXPECT_EQ(r.rules->stats().unfiltered_regexes, 1u);
+  // ANDed with a term, it runs only on articles with the term: no warning.
+  r = load_yaml("rules:\n  - {id: a, query: '/\\d{4}/ AND x'}\n");
+  ASSERT_TRUE(r.rules) << diagnostics_text(r);
+  EXPECT_EQ(diagnostics_text(r).find("warning"), std::string::npos) << diagnostics_text(r);
 }
 
 }  // namespace
