@@ -105,6 +105,7 @@ for line in open("/proc/cpuinfo"):
         cpu = line.split(":", 1)[1].strip()
         break
 rev = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+rev = rev or os.environ.get("NEWSWATCH_REVISION", "unknown (not a git checkout)")
 dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "daemon"], capture_output=True, text=True).stdout.strip()
 json.dump({"date": datetime.datetime.now().isoformat(timespec="seconds"), "cpu": cpu, "cpus": os.cpu_count(),
            "load_start": " ".join(open("/proc/loadavg").read().split()[:3]), "corpus": corpus,

@@ -241,6 +241,12 @@ std::string leaf_cause(const std::string& kind, const std::string& key, bool new
            "requires it";
   }
   if (newswatch_found) {
+    if (context.find("\xC2\xAD") != std::string::npos) {
+      return kind +
+             ": soft hyphen (U+00AD) inside the word: newswatch folds it away, Lucene keeps it "
+             "inside "
+             "the token";
+    }
     if (context.find('\'') != std::string::npos ||
         context.find("\xE2\x80\x99") != std::string::npos) {
       return kind +

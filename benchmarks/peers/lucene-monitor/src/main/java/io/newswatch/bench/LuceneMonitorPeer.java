@@ -683,6 +683,7 @@ public final class LuceneMonitorPeer {
     if (opt.containsKey("--nw-pairs") && opt.containsKey("--probe-out")) {
       probe(
           tr,
+          queries,
           ruleJson,
           lines,
           pairs,
@@ -721,6 +722,7 @@ public final class LuceneMonitorPeer {
    */
   static void probe(
       Translator tr,
+      Map<String, Query> queries,
       Map<String, JsonNode> ruleJson,
       List<String> lines,
       Set<String> lucenePairs,
@@ -763,6 +765,9 @@ public final class LuceneMonitorPeer {
           o.put("rule", d[0]);
           o.put("article", aid);
           o.put("side", d[1]);
+          // The registered query run directly on the article, without the presearcher: true
+          // for a newswatch-only pair means Monitor's presearcher did not select the query.
+          o.put("query_matches_without_presearcher", mi.search(queries.get(d[0])) > 0);
           ArrayNode ls = o.putArray("leaves");
           for (Map.Entry<String, JsonNode> e : leaves.entrySet()) {
             ObjectNode l = ls.addObject();
