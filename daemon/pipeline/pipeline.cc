@@ -24,8 +24,18 @@ std::string_view view(const void* p, std::size_t n) {
   return p == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(p), n);
 }
 
-// A dead-letter copy that the broker refuses as too large is replaced by its first bytes.
+// A dead-letter copy that is refused as too large (by the broker, or by the producer before
+// it is even enqueued) is replaced by its first bytes.
 constexpr std::size_t kTruncatedDeadLetterBytes = 64 * 1024;
+
+// Cuts a too-large dead-letter copy down to kTruncatedDeadLetterBytes, recording the original
+// size in a newswatch-truncated-from header. Retrying it unchanged could never succeed.
+void truncate_too_large_dead_letter(std::string& value,
+                                    std::vector<std::pair<std::string, std::string>>& headers) {
+  if (value.size() <= kTruncatedDeadLetterBytes) return;
+  headers.emplace_back("newswatch-truncated-from", std::to_string(value.size()));
+  value.resize(kTruncatedDeadLetterBytes);
+}
 
 }  // namespace
 
@@ -305,7 +315,13 @@ void Pipeline::produce_tracked(const std::string& topic, std::string_view key,
   events_.delivery_failed(topic, err, d->attempt);
   std::vector<std::pair<std::string, std::string>> copy;
   for (const auto& h : headers) copy.emplace_back(h.name, h.value);
-  schedule_retry(d, topic, std::string(key), std::string(value), std::move(copy));
+  std::string retry_value(value);
+  // librdkafka refuses a message above message.max.bytes right here, without a delivery
+  // report: a dead-letter copy of an oversized message must shrink, as in on_delivery().
+  if (d->kind == Kind::kDeadLetter && err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+    truncate_too_large_dead_letter(retry_value, copy);
+  }
+  schedule_retry(d, topic, std::string(key), std::move(retry_value), std::move(copy));
 }
 
 // ---- delivery thread ---------------------------------------------------------------------
@@ -360,10 +376,8 @@ void Pipeline::on_delivery(void* opaque, rd_kafka_resp_err_t err,
       headers.emplace_back(name, std::string(view(val, size)));
     }
   }
-  if (d->kind == Kind::kDeadLetter && err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE &&
-      value.size() > kTruncatedDeadLetterBytes) {
-    headers.emplace_back("newswatch-truncated-from", std::to_string(value.size()));
-    value.resize(kTruncatedDeadLetterBytes);
+  if (d->kind == Kind::kDeadLetter && err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+    truncate_too_large_dead_letter(value, headers);
   }
   // No longer in flight; the retry counts it again when it enqueues it. The Delivery keeps
   // its reference on the message's entry across attempts.
