@@ -113,6 +113,7 @@ def main():
         row("naive RE2 per operand", naive, note=naive and f"{naive.get('articles')} first articles; newswatch on them: "
             f"{nw_naive.get('articles_per_s_cpu', 0):,.0f} art/s" if nw_naive else "")
         row("Lucene Monitor", lm, note=lm and (f"{lm.get('articles')} first articles, last of {len(lm.get('passes', []))} passes; "
+            f"compile = register {lm.get('compile_s', 0):.1f} s (+ building the queries {lm.get('translate_s', 0):.1f} s); "
             f"{lm.get('queries_run_per_article', 0):.0f} queries run/article; newswatch on them: "
             f"{nw_lm.get('articles_per_s_cpu', 0):,.0f} art/s" if nw_lm else ""))
         say(table(["engine", "articles", "articles/s", "MB/s", "MB/s wall", "p50 µs", "p99 µs", "peak RSS MB",
@@ -158,8 +159,11 @@ def main():
             target("1k rules: × naive baseline articles/s", f"{ratio:,.0f}×", "≥ 500×", ratio >= 500, f"same {naive['articles']} articles")
 
     daemon = daemon_rows(os.path.join(out_dir, "daemon.txt"))
-    latency = load(os.path.join(out_dir, "latency.json"))
-    if daemon or latency:
+    latencies = sorted((load(os.path.join(out_dir, f)) for f in os.listdir(out_dir)
+                        if f.startswith("latency-") and f.endswith(".json")),
+                       key=lambda d: -(d or {}).get("target_rate", 0))
+    latencies = [d for d in latencies if d]
+    if daemon or latencies:
         say("## Daemon on the real broker (newswatch run, 1,000 rules)")
         say("")
         rows = [[w, fmt(d["articles"]), fmt(d["wall_s"], 2), fmt(d["active_s"], 2), fmt(d["rate"]), fmt(d["active_rate"]),
@@ -173,15 +177,18 @@ def main():
         if 1 in daemon and 2 in daemon:
             s = daemon[2]["active_rate"] / daemon[1]["active_rate"]
             target("daemon: 1 → 2 workers scaling", f"{s:.2f}×", "≥ 1.7×", s >= 1.7, "2 CPUs shared with the broker and the producer")
-        if latency:
+        for latency in latencies:
             say(f"Latency run: {latency['produced']:,} articles produced at {latency['achieved_rate']:,.0f}/s "
                 f"(target {latency['target_rate']:,.0f}/s), {latency['alerts']:,.0f} alerts; end-to-end p50 "
                 f"{fmt(latency['p50_ms'], 1)} ms, p90 {fmt(latency['p90_ms'], 1)} ms, p99 {fmt(latency['p99_ms'], 1)} ms; "
                 f"{100 * (latency['share_within_100ms'] or 0):.1f}% within 100 ms.")
             say("")
             p99 = latency.get("p99_ms")
-            target(f"daemon: p99 end-to-end latency at {latency['achieved_rate']:,.0f} articles/s", f"{fmt(p99, 1)} ms", "< 100 ms",
-                   p99 is not None and p99 < 100, f"{100 * (latency['share_within_100ms'] or 0):.1f}% of alerts within 100 ms")
+            required = "< 100 ms" if latency["target_rate"] >= 15000 else "– (no target at this rate)"
+            target(f"daemon: p99 end-to-end latency at {latency['target_rate']:,.0f} articles/s offered",
+                   f"{fmt(p99, 1)} ms", required,
+                   (p99 is not None and p99 < 100) if latency["target_rate"] >= 15000 else None,
+                   f"achieved {latency['achieved_rate']:,.0f}/s; {100 * (latency['share_within_100ms'] or 0):.1f}% of alerts within 100 ms")
 
     agree_rows = []
     for n in counts:

@@ -14,9 +14,10 @@
 #   --passes N             passes over the corpus for newswatch and Hyperscan (default 3)
 #   --naive-articles N     articles for the naive baseline (default 300; it runs ~20 art/s)
 #   --naive-rules LIST     rule counts for the naive baseline (default 1000)
-#   --lucene-articles N    articles for Lucene Monitor (default 2000; 0 = all)
+#   --lucene-articles N    articles for Lucene Monitor (default 600; 0 = all; ~5 art/s at 10k rules)
 #   --daemon-rules N       rule count for the daemon runs (default 1000)
-#   --latency-rate R       articles/s for the latency run (default 15000, half of 30,000)
+#   --latency-rates LIST   articles/s for the latency runs (default 15000,500: half of the
+#                          30,000 target, and a rate this 2-CPU machine sustains)
 #   --skip-naive, --skip-lucene, --skip-daemon, --skip-agreement
 #   --profile              perf record newswatch at each rule count (perf-N.txt)
 # Environment: NEWSWATCH_CACHE (default ~/.cache/newswatch) for the Lucene peer's Maven
@@ -32,9 +33,9 @@ OUT=
 PASSES=3
 NAIVE_ARTICLES=300
 NAIVE_RULES=1000
-LUCENE_ARTICLES=2000
+LUCENE_ARTICLES=600
 DAEMON_RULES=1000
-LATENCY_RATE=15000
+LATENCY_RATES=15000,500
 SKIP_NAIVE=0
 SKIP_LUCENE=0
 SKIP_DAEMON=0
@@ -55,7 +56,7 @@ while [ $# -gt 0 ]; do
     --naive-rules) NAIVE_RULES=$2; shift 2 ;;
     --lucene-articles) LUCENE_ARTICLES=$2; shift 2 ;;
     --daemon-rules) DAEMON_RULES=$2; shift 2 ;;
-    --latency-rate) LATENCY_RATE=$2; shift 2 ;;
+    --latency-rates) LATENCY_RATES=$2; shift 2 ;;
     --skip-naive) SKIP_NAIVE=1; shift ;;
     --skip-lucene) SKIP_LUCENE=1; shift ;;
     --skip-daemon) SKIP_DAEMON=1; shift ;;
@@ -181,9 +182,12 @@ if [ "$SKIP_DAEMON" = 0 ]; then
   log "daemon throughput on a real broker (benchmarks/e2e_daemon.sh, 1 and 2 workers, $DAEMON_RULES rules)"
   "$ROOT/benchmarks/e2e_daemon.sh" --binary "$NEWSWATCH" --rules "$DR" --workers 1,2 --runs 2 "$CORPUS" \
     >"$OUT/daemon.txt" 2>"$OUT/daemon.err" || log "e2e_daemon.sh failed (see $OUT/daemon.err)"
-  log "daemon latency at $LATENCY_RATE articles/s (benchmarks/e2e_latency.sh, 2 workers)"
-  "$ROOT/benchmarks/e2e_latency.sh" --binary "$NEWSWATCH" --rules "$DR" --workers 2 --rate "$LATENCY_RATE" \
-    "$CORPUS" >"$OUT/latency.json" 2>"$OUT/latency.err" || log "e2e_latency.sh failed (see $OUT/latency.err)"
+  IFS=, read -r -a rates <<<"$LATENCY_RATES"
+  for rate in "${rates[@]}"; do
+    log "daemon latency at $rate articles/s (benchmarks/e2e_latency.sh, 2 workers, 6 s)"
+    "$ROOT/benchmarks/e2e_latency.sh" --binary "$NEWSWATCH" --rules "$DR" --workers 2 --rate "$rate" --seconds 6 \
+      "$CORPUS" >"$OUT/latency-$rate.json" 2>"$OUT/latency-$rate.err" || log "e2e_latency.sh failed (see $OUT/latency-$rate.err)"
+  done
 fi
 
 /usr/bin/python3 - "$OUT/machine.json" <<'PY'
