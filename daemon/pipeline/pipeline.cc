@@ -208,6 +208,7 @@ bool Pipeline::shutdown(std::chrono::milliseconds timeout) {
     left.swap(retries_);
   }
   for (Retry& r : left) {
+    settle_dedup(*r.delivery, false);
     tracker_.drop(r.delivery->entry);
     delete r.delivery;
   }
@@ -273,14 +274,24 @@ void Pipeline::process(Job& job, WorkerState& st) {
     for (const match::RuleMatch& rm : st.out.matches) {
       const match::Rule& rule = rules.rules()[rm.rule];
       rule_metrics.matches[rm.rule]->Increment();
-      if (!dedup_.admit(rule, st.article, steady_millis())) {
-        metrics_.alerts_suppressed.Increment();
-        continue;
-      }
       const bool shadow = rule.mode == match::Mode::kShadow;
       const std::string& topic = shadow ? options_.shadow_topic : options_.alert_topic;
       if (topic.empty()) {
         metrics_.shadow_unpublished.Increment();
+        continue;
+      }
+      // A duplicate of an alert still in flight waits for it: this message is not done until
+      // that alert is acknowledged (else a rebalance that re-delivers a message whose alert is
+      // stuck would let its offset pass the undelivered alert).
+      const std::uint64_t ticket = next_dedup_ticket_.fetch_add(1, std::memory_order_relaxed);
+      const match::Deduplicator::Admission admission =
+          dedup_.admit(rule, st.article, steady_millis(), ticket, [&](std::uint64_t pending) {
+            tracker_.retain(job.entry);
+            std::lock_guard lock(waiters_mu_);
+            waiters_[pending].push_back(job.entry);
+          });
+      if (admission.verdict != match::Deduplicator::Verdict::kEmit) {
+        metrics_.alerts_suppressed.Increment();
         continue;
       }
       st.json.clear();
@@ -290,9 +301,13 @@ void Pipeline::process(Job& job, WorkerState& st) {
           {"severity", match::to_string(rule.severity)},
           {"content-type", "application/json"},
       };
-      produce_tracked(topic, st.article.id, st.json, headers,
-                      new Delivery{shadow ? Kind::kShadow : Kind::kAlert, job.entry, st.snapshot,
-                                   rm.rule, source_ts, 0});
+      auto* d = new Delivery{shadow ? Kind::kShadow : Kind::kAlert, job.entry, st.snapshot,
+                             rm.rule, source_ts, 0};
+      if (admission.tracked) {
+        d->dedup_key = admission.key;
+        d->dedup_ticket = ticket;
+      }
+      produce_tracked(topic, st.article.id, st.json, headers, d);
     }
   }
   metrics_.processing_seconds.Observe(std::chrono::duration<double>(Clock::now() - start).count());
@@ -353,9 +368,11 @@ void Pipeline::on_delivery(void* opaque, rd_kafka_resp_err_t err,
         }
         events_.alert_delivered(topic, view(message.payload, message.len));
       }
+      settle_dedup(*d, true);
       tracker_.release(d->entry);
     } else {
       // Stopping: the unacknowledged message is given up, and no offset may move past it.
+      settle_dedup(*d, false);
       tracker_.drop(d->entry);
     }
     delete d;
@@ -385,6 +402,27 @@ void Pipeline::on_delivery(void* opaque, rd_kafka_resp_err_t err,
   metrics_.deliveries_in_flight.Decrement();
   schedule_retry(d, std::string(topic), std::string(view(message.key, message.key_len)),
                  std::move(value), std::move(headers));
+}
+
+void Pipeline::settle_dedup(const Delivery& d, bool delivered) {
+  if (d.dedup_ticket == 0) return;
+  // After settle() no one can start waiting on this ticket: the waiters are all here.
+  dedup_.settle(d.dedup_key, d.dedup_ticket, delivered);
+  std::vector<OffsetTracker::Entry*> waiting;
+  {
+    std::lock_guard lock(waiters_mu_);
+    auto it = waiters_.find(d.dedup_ticket);
+    if (it == waiters_.end()) return;
+    waiting.swap(it->second);
+    waiters_.erase(it);
+  }
+  for (OffsetTracker::Entry* e : waiting) {
+    if (delivered) {
+      tracker_.release(e);
+    } else {
+      tracker_.drop(e);
+    }
+  }
 }
 
 void Pipeline::schedule_retry(Delivery* d, std::string topic, std::string key, std::string value,

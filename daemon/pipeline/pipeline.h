@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/decode/decoder.h"
@@ -110,6 +111,10 @@ class Pipeline final : public source::RebalanceHandler, public sink::DeliveryHan
     std::uint32_t rule = 0;
     std::int64_t source_timestamp_ms = -1;  // Kafka timestamp of the consumed message
     int attempt = 0;
+    // Dedup: the key this alert holds pending (ticket 0: none). Messages whose alert for the
+    // same key was suppressed meanwhile wait for it in waiters_[ticket].
+    std::uint64_t dedup_key = 0;
+    std::uint64_t dedup_ticket = 0;
   };
   struct Retry {
     std::chrono::steady_clock::time_point due;
@@ -136,6 +141,9 @@ class Pipeline final : public source::RebalanceHandler, public sink::DeliveryHan
   void schedule_retry(Delivery* d, std::string topic, std::string key, std::string value,
                       std::vector<std::pair<std::string, std::string>> headers);
   void run_due_retries(bool all);
+  // The end of an alert's delivery for dedup: its key is kept (delivered) or forgotten, and the
+  // messages waiting on it are released (delivered) or dropped (given up).
+  void settle_dedup(const Delivery& d, bool delivered);
   bool idle() const;
 
   PipelineOptions options_;
@@ -157,6 +165,10 @@ class Pipeline final : public source::RebalanceHandler, public sink::DeliveryHan
   std::vector<Retry> retries_;
   std::atomic<std::int64_t> deliveries_pending_{0};
   std::atomic<std::int64_t> consecutive_failures_{0};
+
+  std::atomic<std::uint64_t> next_dedup_ticket_{1};
+  std::mutex waiters_mu_;  // taken inside a dedup shard lock, never the other way round
+  std::unordered_map<std::uint64_t, std::vector<OffsetTracker::Entry*>> waiters_;
 
   std::atomic<std::size_t> assigned_count_{0};
   std::set<kafka::TopicPartition> at_eof_;  // consumer thread only
