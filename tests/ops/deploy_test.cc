@@ -389,6 +389,9 @@ TEST(Docker, RuntimeStageInstallsEveryLinkedLibrary) {
     }
     ASSERT_FALSE(owner.empty()) << "no package owns " << path;
     owner = owner.substr(0, owner.find_first_of(":"));
+    // A sanitizer build of the test tree links the sanitizer runtimes; the image is built
+    // with the release preset, which does not.
+    if (owner == "libasan8" || owner == "libubsan1" || owner == "libtsan2") continue;
     ++libs;
     EXPECT_TRUE(provided.contains(owner))
         << path << " comes from " << owner << ", which the runtime stage does not install";
