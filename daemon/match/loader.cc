@@ -150,29 +150,49 @@ bool valid_rule_id(std::string_view id) {
                      [&](char c) { return lower_or_digit(c) || c == '.' || c == '_' || c == '-'; });
 }
 
-// Finds YAML aliases (*name). Rule files may not use them: an alias repeats a whole node, so a
-// few bytes of aliases expand into millions of list entries, rules or test articles (a 164 KB
-// file of lists aliasing one list made the loader run for 5 minutes in 9.5 GB).
-class AliasFinder final : public YAML::EventHandler {
+// One pass over a file's YAML events before the tree is built: aliases, and where documents
+// and their contents start. Rule files may not use aliases: an alias repeats a whole node, so
+// a few bytes of aliases expand into millions of list entries, rules or test articles (a
+// 164 KB file of lists aliasing one list made the loader run for 5 minutes in 9.5 GB).
+class DocumentScan final : public YAML::EventHandler {
  public:
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
-    if (!found) first = mark;
-    found = true;
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    starts.push_back(mark);
+    root_seen_ = false;
   }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { root(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    root(mark);
+    if (!alias_found) first_alias = mark;
+    alias_found = true;
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    root(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    root(mark);
+  }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    root(mark);
+  }
   void OnMapEnd() override {}
 
-  bool found = false;
-  YAML::Mark first = YAML::Mark::null_mark();
+  bool alias_found = false;
+  YAML::Mark first_alias = YAML::Mark::null_mark();
+  std::vector<YAML::Mark> starts;  // one per document
+  std::vector<YAML::Mark> roots;   // the first node of each document
+
+ private:
+  void root(const YAML::Mark& mark) {
+    if (!root_seen_) roots.push_back(mark);
+    root_seen_ = true;
+  }
+  bool root_seen_ = false;
 };
 
 class FileReader {
@@ -189,29 +209,39 @@ class FileReader {
         rule_ids_(rule_ids) {}
 
   void read() {
-    std::vector<YAML::Node> docs;
+    YAML::Node root;
     try {
       std::istringstream in(file_.content);
       YAML::Parser parser(in);
-      AliasFinder aliases;
-      while (parser.HandleNextDocument(aliases)) {
+      DocumentScan scan;
+      // Two documents at most: a second one is an error anyway. (YAML::LoadAll would loop
+      // forever on a ',' where a document starts: yaml-cpp 0.7's HandleNextDocument then
+      // reports an empty document without consuming anything, again and again.)
+      for (int n = 0; n < 2 && parser.HandleNextDocument(scan); ++n) {
       }
-      if (aliases.found) {
-        error_at(aliases.first,
+      if (scan.alias_found) {
+        error_at(scan.first_alias,
                  "YAML aliases (*name) are not allowed in rule files: write the content out "
                  "(share entries with an @list instead)");
         return;
       }
-      docs = YAML::LoadAll(file_.content);
+      if (scan.starts.size() > 1) {
+        const YAML::Mark& second = scan.starts[1];
+        if (second.pos == scan.starts[0].pos) {  // the parser did not move: a stray token
+          const std::size_t at = static_cast<std::size_t>(std::max(second.pos, 0));
+          const char c = at < file_.content.size() ? file_.content[at] : ' ';
+          error_at(second, std::string("YAML syntax error: unexpected '") + c +
+                               "' where a document should start");
+          return;
+        }
+        error_at(scan.roots.size() > 1 ? scan.roots[1] : second,
+                 "a rule file holds one YAML document (found a second '---' document)");
+      }
+      root = YAML::Load(file_.content);
     } catch (const YAML::Exception& e) {
       error_at(e.mark, "YAML syntax error: " + e.msg);
       return;
     }
-    if (docs.empty()) return;
-    if (docs.size() > 1) {
-      error(docs[1], "a rule file holds one YAML document (found a second '---' document)");
-    }
-    const YAML::Node& root = docs[0];
     if (root.IsNull()) return;
     if (!root.IsMap()) {
       error(root, "a rule file is a mapping with the keys 'lists' and 'rules'");

@@ -177,9 +177,9 @@ TEST(Limits, DeeplyNestedBlockYamlIsRefusedBeforeParsing) {
 }
 
 TEST(Limits, DeeplyNestedBlockSequencesAreRefused) {
-  // Lines holding only '-' indicators nest one level each: yaml-cpp 0.7 has no depth limit of
-  // its own, so the pre-parse estimate must see them (found by review of the estimate: a
-  // 16 MiB file of such lines reached ~5,800 levels of recursion in yaml-cpp).
+  // Lines holding only '-' indicators nest one level each; the estimate that enforces the
+  // 32-level limit before yaml-cpp parses (yaml-cpp's own guard is at 2,000 levels) used to
+  // skip them.
   std::string yaml = "rules:\n";
   for (int i = 1; i <= 100; ++i) yaml += std::string(static_cast<std::size_t>(i) * 2, ' ') + "-\n";
   const LoadResult r = testing::load_yaml(yaml);
@@ -189,6 +189,27 @@ TEST(Limits, DeeplyNestedBlockSequencesAreRefused) {
   // Ordinary block sequences are not affected.
   EXPECT_TRUE(
       testing::load_yaml("rules:\n  -\n    id: a\n    query: x\n  - id: b\n    query: y\n").rules);
+}
+
+TEST(Limits, StrayCommaWhereADocumentStartsIsAnErrorNotAHang) {
+  // yaml-cpp 0.7's YAML::LoadAll never returns on these (found by the rules fuzzer: a hot
+  // reload of such a file would block the daemon's housekeeping thread for ever).
+  for (const std::string yaml : {",", "rules: []\n---\n,", ",\nrules: []\n", "#c\n  ,  \n"}) {
+    const auto start = std::chrono::steady_clock::now();
+    const LoadResult r = testing::load_yaml(yaml);
+    EXPECT_FALSE(r.rules) << yaml;
+    EXPECT_EQ(error_count(r), 1u) << yaml << "\n" << diagnostics_text(r);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << yaml;
+  }
+  EXPECT_NE(diagnostics_text(testing::load_yaml(","))
+                .find("rules.yaml:1:1: YAML syntax error: "
+                      "unexpected ',' where a document"),
+            std::string::npos)
+      << diagnostics_text(testing::load_yaml(","));
+  EXPECT_NE(diagnostics_text(testing::load_yaml("rules: []\n---\n,"))
+                .find("rules.yaml:3:1: a rule file holds one YAML document"),
+            std::string::npos)
+      << diagnostics_text(testing::load_yaml("rules: []\n---\n,"));
 }
 
 // ---- YAML aliases ---------------------------------------------------------------------------
