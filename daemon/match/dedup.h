@@ -66,7 +66,7 @@ class Deduplicator {
 
  private:
   struct Entry {
-    std::int64_t expiry;  // steady milliseconds
+    std::int64_t expiry;   // steady milliseconds
     std::uint64_t ticket;  // non-zero while the alert that set it is pending
   };
   struct Shard {
@@ -78,8 +78,8 @@ class Deduplicator {
   std::optional<std::uint64_t> key_of(const Rule& rule, const decode::Article& article) const;
   // With the shard's lock held: the live entry for `h` (expired ones forgotten first), or
   // null after inserting a fresh one {now + window, ticket}.
-  Entry* find_or_insert(Shard& shard, std::uint64_t h, std::int64_t now_ms,
-                        std::int64_t window_ms, std::uint64_t ticket);
+  Entry* find_or_insert(Shard& shard, std::uint64_t h, std::int64_t now_ms, std::int64_t window_ms,
+                        std::uint64_t ticket);
   static std::int64_t window_ms(const Rule& rule);
   static constexpr std::size_t kShards = 16;
   std::size_t max_per_shard_;

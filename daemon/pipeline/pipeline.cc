@@ -301,8 +301,8 @@ void Pipeline::process(Job& job, WorkerState& st) {
           {"severity", match::to_string(rule.severity)},
           {"content-type", "application/json"},
       };
-      auto* d = new Delivery{shadow ? Kind::kShadow : Kind::kAlert, job.entry, st.snapshot,
-                             rm.rule, source_ts, 0};
+      auto* d = new Delivery{
+          shadow ? Kind::kShadow : Kind::kAlert, job.entry, st.snapshot, rm.rule, source_ts, 0};
       if (admission.tracked) {
         d->dedup_key = admission.key;
         d->dedup_ticket = ticket;
