@@ -121,6 +121,64 @@ TEST(Dedup, ZeroWindowAndDisabled) {
   EXPECT_TRUE(off.admit(r, a, 1));
 }
 
+TEST(Dedup, ADuplicateOfAPendingAlertWaitsForIt) {
+  Rule r;
+  r.id = "r";
+  decode::Article a;
+  a.id = "a1";
+  Deduplicator d(1000);
+  std::vector<std::uint64_t> waited_on;
+  const auto on_pending = [&](std::uint64_t t) { waited_on.push_back(t); };
+  const auto first = d.admit(r, a, 0, 1, on_pending);
+  EXPECT_EQ(first.verdict, Deduplicator::Verdict::kEmit);
+  EXPECT_TRUE(first.tracked);
+  // In flight: the duplicate is suppressed but told which delivery it depends on.
+  EXPECT_EQ(d.admit(r, a, 1, 2, on_pending).verdict, Deduplicator::Verdict::kWait);
+  EXPECT_EQ(waited_on, std::vector<std::uint64_t>{1});
+  d.settle(first.key, 99, true);  // another ticket: no effect
+  EXPECT_EQ(d.admit(r, a, 2, 3, on_pending).verdict, Deduplicator::Verdict::kWait);
+  d.settle(first.key, 1, true);
+  // Delivered: plain suppression for the rest of the window, no waiting.
+  EXPECT_EQ(d.admit(r, a, 3, 4, on_pending).verdict, Deduplicator::Verdict::kSuppress);
+  EXPECT_EQ(waited_on, (std::vector<std::uint64_t>{1, 1}));
+  EXPECT_FALSE(d.admit(r, a, 4));
+}
+
+TEST(Dedup, AGivenUpAlertForgetsItsKey) {
+  Rule r;
+  r.id = "r";
+  decode::Article a;
+  a.id = "a1";
+  Deduplicator d(1000);
+  const auto none = [](std::uint64_t) { FAIL() << "nothing is pending"; };
+  const auto first = d.admit(r, a, 0, 1, none);
+  ASSERT_EQ(first.verdict, Deduplicator::Verdict::kEmit);
+  d.settle(first.key, 1, false);
+  // The next copy is emitted again (and is pending under its own ticket).
+  const auto again = d.admit(r, a, 1, 2, none);
+  EXPECT_EQ(again.verdict, Deduplicator::Verdict::kEmit);
+  EXPECT_EQ(again.key, first.key);
+  d.settle(again.key, 1, false);  // the old ticket no longer owns the key
+  EXPECT_EQ(d.admit(r, a, 2, 3, [](std::uint64_t t) { EXPECT_EQ(t, 2u); }).verdict,
+            Deduplicator::Verdict::kWait);
+}
+
+TEST(Dedup, RulesWithoutDedupAreNotTracked) {
+  Rule r;
+  r.id = "r";
+  r.dedup_window = std::chrono::seconds(0);
+  decode::Article a;
+  a.id = "a1";
+  Deduplicator d(1000);
+  const auto none = [](std::uint64_t) { FAIL() << "nothing is pending"; };
+  for (std::uint64_t t = 1; t <= 3; ++t) {
+    const auto adm = d.admit(r, a, 0, t, none);
+    EXPECT_EQ(adm.verdict, Deduplicator::Verdict::kEmit);
+    EXPECT_FALSE(adm.tracked);
+  }
+  EXPECT_EQ(d.size(), 0u);
+}
+
 TEST(Dedup, MemoryIsBounded) {
   Rule r;
   r.id = "r";
