@@ -36,6 +36,7 @@ Needs: Java 17 (for scripts/kafka.sh), kcat, a built `newswatch` (<build>/daemon
 """
 
 import argparse
+import atexit
 import bisect
 import json
 import os
@@ -62,6 +63,47 @@ def log(msg):
 
 def run(cmd, **kw):
     return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)
+
+
+# ---- input producer ---------------------------------------------------------------------------
+
+
+class Producer:
+    """kcat -P fed through a pipe. kcat exits when every broker is down (the broker restart),
+    so a write that finds the pipe closed starts a new kcat and writes again, retrying until
+    the broker is back. What the dead kcat had buffered and not delivered is simply not in the
+    topic: the expected alerts are computed from what the topic holds."""
+
+    def __init__(self, bootstrap, topic, log_path):
+        self.cmd = ["kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\t", "-z", "lz4",
+                    "-X", "enable.idempotence=true", "-X", "linger.ms=10",
+                    "-X", "message.timeout.ms=600000"]
+        self.log = open(log_path, "ab")
+        self.restarts = 0
+        self.proc = self._spawn()
+
+    def _spawn(self):
+        return subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stderr=self.log)
+
+    def write(self, data):
+        while True:
+            try:
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
+                return
+            except (BrokenPipeError, OSError):
+                self.proc.wait()
+                self.restarts += 1
+                log("input producer exited (broker down?); starting kcat again")
+                time.sleep(1)
+                self.proc = self._spawn()
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        self.proc.wait()
 
 
 # ---- articles ---------------------------------------------------------------------------------
@@ -293,6 +335,8 @@ def main():
 
     log("starting the broker")
     run([KAFKA_SH, "start", state], timeout=600)
+    # The broker goes with the script, also when the script fails half-way.
+    atexit.register(lambda: subprocess.run([KAFKA_SH, "stop", state], capture_output=True))
     bootstrap = open(os.path.join(state, "bootstrap")).read().strip()
     topics = {"input": "soak-articles", "alerts": "soak-alerts", "dlq": "soak-dlq"}
     run([KAFKA_SH, "topic", state, "create", topics["input"], str(args.partitions)], timeout=300)
@@ -323,10 +367,7 @@ def main():
         ["kcat", "-C", "-b", bootstrap, "-t", topics["alerts"], "-o", "beginning", "-u", "-q",
          "-f", "%p\t%o\t%T\t%s\n"], stdout=alerts_out, stderr=subprocess.DEVNULL)
 
-    producer = subprocess.Popen(
-        ["kcat", "-P", "-b", bootstrap, "-t", topics["input"], "-K", "\t", "-z", "lz4",
-         "-X", "enable.idempotence=true", "-X", "linger.ms=10", "-X", "message.timeout.ms=600000"],
-        stdin=subprocess.PIPE, stderr=open(os.path.join(workdir, "producer.log"), "wb"))
+    producer = Producer(bootstrap, topics["input"], os.path.join(workdir, "producer.log"))
 
     t0 = time.time()
     incarnations = []
@@ -378,8 +419,7 @@ def main():
             lines.append(key + "\t" + value + "\n")
             produced += 1
         if lines:
-            producer.stdin.write("".join(lines).encode("utf-8"))
-            producer.stdin.flush()
+            producer.write("".join(lines).encode("utf-8"))
         # Reloads.
         if broken_until is not None and now >= broken_until:
             os.remove(broken_file)
@@ -452,8 +492,7 @@ def main():
         time.sleep(max(0.0, next_tick - time.time()))
 
     event("load stops: %d messages sent" % produced)
-    producer.stdin.close()
-    producer.wait()
+    producer.close()
     if restart_thread:
         restart_thread.join()
     for th in chaos_threads:
