@@ -1,5 +1,6 @@
 #include "daemon/match/query.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <utility>
@@ -585,6 +586,32 @@ class Parser {
 
 void render(const QueryNode& n, std::string& out, bool top);
 
+// A lang:/source:/site: value, quoted unless it reads back as the same single plain term:
+// only ASCII letters, digits and . _ : / - + (so no space, control byte, quote, backslash,
+// parenthesis or non-ASCII byte), not starting with an operator character, and not an operator
+// word. Found by the query fuzzer: source:"a\nb" was printed bare and read back as two terms.
+void render_meta_value(const std::string& value, std::string& out) {
+  const auto plain_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == ':' ||
+           c == '/' || c == '-' || c == '+';
+  };
+  const bool operator_word = value == "AND" || value == "OR" || value == "NOT" ||
+                             value.starts_with("NEAR/") || value.starts_with("ONEAR/");
+  const bool plain = !value.empty() && !operator_word && value.front() != '-' &&
+                     value.front() != '+' && value.front() != '/' &&
+                     std::all_of(value.begin(), value.end(), plain_char);
+  if (plain) {
+    out += value;
+    return;
+  }
+  out += '"';
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
 void render_leaf(const QueryNode& n, std::string& out) {
   switch (n.leaf_kind) {
     case LeafKind::kTerm:
@@ -634,10 +661,7 @@ void render(const QueryNode& n, std::string& out, bool top) {
       out += n.meta == MetaKind::kLang     ? "lang:"
              : n.meta == MetaKind::kSource ? "source:"
                                            : "site:";
-      const bool quote = n.text.find(' ') != std::string::npos;
-      if (quote) out += '"';
-      out += n.text;
-      if (quote) out += '"';
+      render_meta_value(n.text, out);
       return;
     }
     case QueryNode::Kind::kNot:

@@ -29,6 +29,24 @@ TEST(QueryParser, PrecedenceNotNearAndOr) {
   EXPECT_EQ(parse_ok("a ONEAR/0 b"), "a ONEAR/0 b");
 }
 
+TEST(QueryParser, MetadataValuesPrintBackToTheSameValue) {
+  EXPECT_EQ(parse_ok("lang:fr AND site:https://www.lemonde.fr/ AND x"),
+            "lang:fr AND site:https://www.lemonde.fr/ AND x");
+  EXPECT_EQ(parse_ok(R"(source:"Les Echos" x)"), R"(source:"Les Echos" AND x)");
+  // Printed bare, these would read back as other terms or operators (the query fuzzer found
+  // the line breaks).
+  EXPECT_EQ(parse_ok("source:\"a\nb\" x"), "source:\"a\nb\" AND x");
+  EXPECT_EQ(parse_ok(R"(source:"NOT" x)"), R"(source:"NOT" AND x)");
+  EXPECT_EQ(parse_ok(R"(source:"Le \"Monde\"" x)"), R"(source:"Le \"Monde\"" AND x)");
+  EXPECT_EQ(parse_ok(R"q(source:"Ouest-France (Rennes)" x)q"),
+            R"q(source:"Ouest-France (Rennes)" AND x)q");
+  EXPECT_EQ(parse_ok(R"(source:"Libération" x)"), R"(source:"Libération" AND x)");
+  for (const char* q : {"source:\"a\nb\" x", R"(source:"NOT" x)", R"(source:"Le \"Monde\"" x)"}) {
+    const std::string printed = parse_ok(q);
+    EXPECT_EQ(parse_ok(printed), printed) << q;
+  }
+}
+
 TEST(QueryParser, FlattensChains) {
   ParsedQuery p = parse_query("a AND b AND c d");
   ASSERT_TRUE(p.root);
