@@ -586,21 +586,18 @@ class Parser {
 
 void render(const QueryNode& n, std::string& out, bool top);
 
-// A lang:/source:/site: value, quoted unless it reads back as the same single plain term:
-// only ASCII letters, digits and . _ : / - + (so no space, control byte, quote, backslash,
-// parenthesis or non-ASCII byte), not starting with an operator character, and not an operator
-// word. Found by the query fuzzer: source:"a\nb" was printed bare and read back as two terms.
+// A lang:/source:/site: value. The lexer takes an unquoted value as written, up to a space,
+// parenthesis or quote (site:https://x/ is one value), so a value is printed bare when it has
+// none of those, does not start like a list or an exact term ('@', '='), and is not an
+// operator word; otherwise it came from a quoted phrase (which cannot hold '*') and is printed
+// quoted and escaped. Found by the query fuzzer: source:"a\nb" was printed bare and read back
+// as two terms.
 void render_meta_value(const std::string& value, std::string& out) {
-  const auto plain_char = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == ':' ||
-           c == '/' || c == '-' || c == '+';
-  };
   const bool operator_word = value == "AND" || value == "OR" || value == "NOT" ||
                              value.starts_with("NEAR/") || value.starts_with("ONEAR/");
-  const bool plain = !value.empty() && !operator_word && value.front() != '-' &&
-                     value.front() != '+' && value.front() != '/' &&
-                     std::all_of(value.begin(), value.end(), plain_char);
-  if (plain) {
+  const bool bare = !value.empty() && !operator_word && value.front() != '@' &&
+                    value.front() != '=' && std::none_of(value.begin(), value.end(), ends_token);
+  if (bare) {
     out += value;
     return;
   }
