@@ -42,8 +42,9 @@ TEST(QueryParser, MetadataValuesPrintBackToTheSameValue) {
             R"q(source:"Ouest-France (Rennes)" AND x)q");
   EXPECT_EQ(parse_ok(R"(source:"Libération" x)"), R"(source:Libération AND x)");
   EXPECT_EQ(parse_ok("lang:fr* x"), "lang:fr* AND x");  // unquoted values are taken as written
-  for (const char* q : {"source:\"a\nb\" x", R"(source:"NOT" x)", R"(source:"Le \"Monde\"" x)",
-                        "lang:cyer* ONEAR/3 attaque*", R"(site:"@x" x)", R"(site:"=x" x)"}) {
+  for (const char* q :
+       {"source:\"a\nb\" x", R"(source:"NOT" x)", R"(source:"Le \"Monde\"" x)",
+        "lang:cyer* ONEAR/3 attaque*", R"(site:"@x" x)", R"(site:"=x" x)", R"(source:"/x" x)"}) {
     const std::string printed = parse_ok(q);
     EXPECT_EQ(parse_ok(printed), printed) << q;
   }
