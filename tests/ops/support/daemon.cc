@@ -109,11 +109,23 @@ Result<Exposition> Daemon::await_metrics(const std::function<bool(const Expositi
       return Error{"newswatch exited (" + st->describe() + ") while waiting for " + what +
                    "; stderr:\n" + process_->read_stderr()};
     }
-    auto e = metrics();
-    if (e.ok() && accept(*e)) return e;
-    if (!e.ok()) last = e.error().message;
+    auto text = scrape();
+    if (text.ok()) {
+      auto e = parse_exposition(*text);
+      if (e.ok() && accept(*e)) return e;
+      // What the condition saw last: the newswatch samples, without histogram buckets.
+      last = e.ok() ? "the condition was false on the last scrape:\n" : e.error().message + "\n";
+      std::istringstream lines(*text);
+      for (std::string line; std::getline(lines, line) && last.size() < 8192;) {
+        if (line.starts_with("newswatch_") && line.find("_bucket{") == std::string::npos) {
+          last += "  " + line + "\n";
+        }
+      }
+    } else {
+      last = text.error().message;
+    }
     if (Clock::now() >= deadline) {
-      return Error{"timed out waiting for " + what + " in /metrics (last error: " + last + ")"};
+      return Error{"timed out waiting for " + what + " in /metrics (" + last + ")"};
     }
     std::this_thread::sleep_for(kPoll);  // polling interval of a deadline-bounded wait
   }
