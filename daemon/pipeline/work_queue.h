@@ -1,6 +1,6 @@
 // A bounded multi-producer multi-consumer queue between the consumer thread and the workers.
-// The bound is soft: push() always succeeds (the consumer pauses fetching when size() reaches
-// the capacity, so the queue overshoots by at most what was already fetched).
+// The bound is soft: push() always succeeds (the consumer waits for room, then pauses fetching,
+// when size() reaches the capacity).
 //
 // Thread-safety: all member functions are thread-safe.
 #pragma once
@@ -79,6 +79,14 @@ class WorkQueue {
       closed_ = true;
     }
     cv_.notify_all();
+  }
+
+  // Waits until fewer than `n` items are queued (a worker finished one), or the timeout
+  // passes; true when there is room.
+  template <class Duration>
+  bool wait_below(std::size_t n, Duration timeout) {
+    std::unique_lock lock(mu_);
+    return idle_cv_.wait_for(lock, timeout, [&] { return items_.size() < n; });
   }
 
   // Waits until the queue is empty and no worker holds an item, or the deadline passes.
