@@ -15,8 +15,8 @@
 
 #include <algorithm>
 #include <bitset>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>

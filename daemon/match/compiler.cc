@@ -856,7 +856,8 @@ class RuleSetBuilder {
       c_->leaf_rules_begin.push_back(static_cast<std::uint32_t>(c_->leaf_rules.size()));
     }
     std::vector<std::vector<std::uint32_t>> members_of(c_->leaves.size());
-    for (std::uint32_t m = 0; m < c_->members.size(); ++m) members_of[c_->members[m].leaf].push_back(m);
+    for (std::uint32_t m = 0; m < c_->members.size(); ++m)
+      members_of[c_->members[m].leaf].push_back(m);
     c_->leaf_members_begin.push_back(0);
     for (const auto& v : members_of) {
       c_->leaf_members.insert(c_->leaf_members.end(), v.begin(), v.end());

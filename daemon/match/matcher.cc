@@ -97,7 +97,8 @@ void Matcher::add_occurrence(std::uint32_t leaf, Field field, std::uint32_t firs
   st.fields |= bit;
   if ((before & bit) == 0) {
     // First occurrence in this field: every member that looks here makes its group present.
-    for (std::uint32_t k = c_->leaf_members_begin[leaf]; k < c_->leaf_members_begin[leaf + 1]; ++k) {
+    for (std::uint32_t k = c_->leaf_members_begin[leaf]; k < c_->leaf_members_begin[leaf + 1];
+         ++k) {
       const std::uint32_t m = c_->leaf_members[k];
       const Member& mem = c_->members[m];
       if ((mem.fields & bit) == 0 || (mem.fields & before) != 0) continue;  // not here, or already
@@ -108,14 +109,16 @@ void Matcher::add_occurrence(std::uint32_t leaf, Field field, std::uint32_t firs
     }
   }
   const bool positions = c_->leaves[leaf].needs_positions;
-  const std::size_t cap = positions ? c_->max_occurrences_per_leaf : options_.max_occurrences_per_match;
+  const std::size_t cap =
+      positions ? c_->max_occurrences_per_leaf : options_.max_occurrences_per_match;
   if (st.count[f] >= cap) {
     truncated_ = truncated_ || positions;
     return;
   }
   ++st.count[f];
   const auto idx = static_cast<std::uint32_t>(occs_.size());
-  occs_.push_back(Occ{kNone, static_cast<std::uint8_t>(f), has_original, first_word, last_word, begin, end});
+  occs_.push_back(
+      Occ{kNone, static_cast<std::uint8_t>(f), has_original, first_word, last_word, begin, end});
   if (st.head == kNone) {
     st.head = idx;
   } else {
@@ -262,13 +265,12 @@ void Matcher::run_regex(std::uint32_t leaf, Field field) {
   ++regexes_run_;
   const auto words = ft.words();
   const auto nwords = static_cast<std::uint32_t>(words.size());
-  const std::size_t cap =
-      c_->leaves[leaf].needs_positions ? c_->max_occurrences_per_leaf : options_.max_occurrences_per_match;
+  const std::size_t cap = c_->leaves[leaf].needs_positions ? c_->max_occurrences_per_leaf
+                                                           : options_.max_occurrences_per_match;
   std::size_t pos = 0;
   re2::StringPiece m;
-  while (pos <= original.size() &&
-         re.Match(re2::StringPiece(original.data(), original.size()), pos, original.size(), RE2::UNANCHORED,
-                  &m, 1)) {
+  while (pos <= original.size() && re.Match(re2::StringPiece(original.data(), original.size()), pos,
+                                            original.size(), RE2::UNANCHORED, &m, 1)) {
     const auto ob = static_cast<std::uint32_t>(m.data() - original.data());
     const auto oe = static_cast<std::uint32_t>(ob + m.size());
     const std::uint32_t fb = ft.to_folded(ob);
@@ -389,7 +391,8 @@ bool Matcher::eval_near(std::uint32_t i, bool collect) {
         if ((mem.fields & bit) == 0) continue;
         for (std::uint32_t o = leaves_[mem.leaf].head; o != kNone; o = occs_[o].next) {
           if (occs_[o].field != f) continue;
-          near_items_.push_back(NearItem{occs_[o].first_word, occs_[o].last_word, o, side == 1, mem.label});
+          near_items_.push_back(
+              NearItem{occs_[o].first_word, occs_[o].last_word, o, side == 1, mem.label});
           sides[side] = true;
         }
       }
@@ -567,8 +570,8 @@ void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article
   }
   out.stats.words =
       static_cast<std::uint32_t>(folded_[0].words().size() + folded_[1].words().size());
-  out.stats.leaves_hit = static_cast<std::uint32_t>(
-      std::count_if(touched_.begin(), touched_.end(), [&](std::uint32_t l) { return leaves_[l].fields != 0; }));
+  out.stats.leaves_hit = static_cast<std::uint32_t>(std::count_if(
+      touched_.begin(), touched_.end(), [&](std::uint32_t l) { return leaves_[l].fields != 0; }));
   out.stats.regexes_run = regexes_run_;
   out.stats.occurrences_truncated = truncated_;
 }

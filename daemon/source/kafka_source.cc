@@ -90,8 +90,8 @@ void KafkaSource::rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
-void KafkaSource::commit_trampoline(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
-                                    void* opaque) {
+void KafkaSource::commit_trampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                    rd_kafka_topic_partition_list_t*, void* opaque) {
   auto* ctx = static_cast<kafka::CallbackContext*>(opaque);
   auto* self = ctx != nullptr ? static_cast<KafkaSource*>(ctx->owner) : nullptr;
   // Nothing stored since the last commit is not a commit.

@@ -149,8 +149,9 @@ class Metrics {
   prometheus::Gauge& last_reload_successful;
 
   // Dedup memory.
-  prometheus::Gauge& dedup_entries;      // newswatch_dedup_entries
-  prometheus::Counter& dedup_evictions;  // newswatch_dedup_evictions_total (forgotten early: memory bound)
+  prometheus::Gauge& dedup_entries;  // newswatch_dedup_entries
+  prometheus::Counter&
+      dedup_evictions;  // newswatch_dedup_evictions_total (forgotten early: memory bound)
 
   // Health.
   prometheus::Gauge& ready;  // newswatch_ready (1 when /readyz answers 200)

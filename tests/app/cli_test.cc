@@ -1,8 +1,5 @@
 // The `newswatch` binary's offline commands, exercised as a user would: exit codes, what goes
 // to stdout and stderr, and the alerts themselves.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <simdjson.h>
+#include <sys/wait.h>
 
 namespace {
 
@@ -134,12 +133,14 @@ TEST_F(Cli, TestPassesAndFailsWithReasons) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("1 rules tested with 2 articles: all passed"), std::string::npos) << r.out;
 
-  write("rules/r.yaml", std::string(kRules) + "      # broken expectation below\n" +
-                            "  - id: wrong\n    query: alibaba\n    tests:\n      match: [{title: Amazon}]\n");
+  write("rules/r.yaml",
+        std::string(kRules) + "      # broken expectation below\n" +
+            "  - id: wrong\n    query: alibaba\n    tests:\n      match: [{title: Amazon}]\n");
   r = run({"test", (dir_ / "rules").string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("FAIL "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("rule wrong: expected a match, but the query is false"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rule wrong: expected a match, but the query is false"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("not found: alibaba"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("1 failed"), std::string::npos) << r.out;
 }
@@ -208,16 +209,19 @@ TEST_F(Cli, MatchReportsBadLinesWithLineNumbersAndGoesOn) {
   EXPECT_NE(r.err.find("<stdin>:2: invalid_json:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("<stdin>:4: not_object:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("<stdin>:6: wrong_type:"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("2 articles, 2 alerts (0 suppressed by dedup), 3 errors"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("2 articles, 2 alerts (0 suppressed by dedup), 3 errors"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("articles/s"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, MatchRefusesOversizedLinesWithoutReadingThemWhole) {
   write("rules/r.yaml", kRules);
-  std::string input = R"({"title": "AliExpress en France", "body": ")" + std::string(200000, 'x') + "\"}\n";
+  std::string input =
+      R"({"title": "AliExpress en France", "body": ")" + std::string(200000, 'x') + "\"}\n";
   input += R"({"id": "ok", "title": "AliExpress en France", "body": "banque"})"
            "\n";
-  const Result r = run({"match", "--max-message-bytes", "64KiB", "--rules", (dir_ / "rules").string()}, input);
+  const Result r =
+      run({"match", "--max-message-bytes", "64KiB", "--rules", (dir_ / "rules").string()}, input);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("<stdin>:1: too_large:"), std::string::npos) << r.err;
   EXPECT_EQ(lines(r.out).size(), 1u);
@@ -227,8 +231,12 @@ TEST_F(Cli, MatchAppliesDedupUnlessToldNot) {
   write("rules/r.yaml", kRules);
   const std::string a = R"({"id": "same", "title": "AliExpress en France", "body": "banque"})"
                         "\n";
-  EXPECT_EQ(lines(run({"match", "-q", "--rules", (dir_ / "rules").string()}, a + a).out).size(), 1u);
-  EXPECT_EQ(lines(run({"match", "-q", "--no-dedup", "--rules", (dir_ / "rules").string()}, a + a).out).size(), 2u);
+  EXPECT_EQ(lines(run({"match", "-q", "--rules", (dir_ / "rules").string()}, a + a).out).size(),
+            1u);
+  EXPECT_EQ(
+      lines(run({"match", "-q", "--no-dedup", "--rules", (dir_ / "rules").string()}, a + a).out)
+          .size(),
+      2u);
 }
 
 TEST_F(Cli, MatchOutputValidatesAgainstTheAlertSchema) {
@@ -238,9 +246,11 @@ TEST_F(Cli, MatchOutputValidatesAgainstTheAlertSchema) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_GE(lines(r.out).size(), 10u);
   write("alerts.jsonl", r.out);
-  const std::string cmd = "/usr/bin/python3 " + quote(std::string(NEWSWATCH_SOURCE_DIR) + "/tests/alert/validate_alerts.py") +
-                          " " + quote(std::string(NEWSWATCH_SOURCE_DIR) + "/docs/alert.schema.json") + " " +
-                          quote((dir_ / "alerts.jsonl").string()) + " >" + quote((dir_ / "v.out").string()) + " 2>&1";
+  const std::string cmd =
+      "/usr/bin/python3 " +
+      quote(std::string(NEWSWATCH_SOURCE_DIR) + "/tests/alert/validate_alerts.py") + " " +
+      quote(std::string(NEWSWATCH_SOURCE_DIR) + "/docs/alert.schema.json") + " " +
+      quote((dir_ / "alerts.jsonl").string()) + " >" + quote((dir_ / "v.out").string()) + " 2>&1";
   const int status = std::system(cmd.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 0) << read_file(dir_ / "v.out");
 }
@@ -248,15 +258,16 @@ TEST_F(Cli, MatchOutputValidatesAgainstTheAlertSchema) {
 TEST_F(Cli, ExplainShowsWhyARuleFiredOrNot) {
   write("rules/r.yaml", kRules);
   write("a.json", R"({"title": "AliExpress arrive en France", "body": "Rien sur la finance."})");
-  Result r = run({"explain", "--rules", (dir_ / "rules").string(), "--rule", "alibaba-europe-finance",
-                  (dir_ / "a.json").string()});
+  Result r = run({"explain", "--rules", (dir_ / "rules").string(), "--rule",
+                  "alibaba-europe-finance", (dir_ / "a.json").string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("rule alibaba-europe-finance: did not fire"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("✔ @alibaba"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("title 0..10 \"AliExpress\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("✘ @finance"), std::string::npos) << r.out;
 
-  r = run({"explain", "--rules", (dir_ / "rules").string(), "--rule", "nope", (dir_ / "a.json").string()});
+  r = run({"explain", "--rules", (dir_ / "rules").string(), "--rule", "nope",
+           (dir_ / "a.json").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no rule with id 'nope'"), std::string::npos);
 }

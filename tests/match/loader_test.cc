@@ -411,7 +411,8 @@ TEST(LoaderWarnings, UnfilteredRegex) {
   // The regex can fire the rule on its own (OR): it must run on every article.
   LoadResult r = load_yaml("rules:\n  - {id: a, query: '/\\d{4}/ OR x'}\n");
   ASSERT_TRUE(r.rules) << diagnostics_text(r);
-  EXPECT_NE(diagnostics_text(r).find("warning: regex /\\d{4}/: RE2's prefilter finds no required literal"),
+  EXPECT_NE(diagnostics_text(r).find(
+                "warning: regex /\\d{4}/: RE2's prefilter finds no required literal"),
             std::string::npos)
       << diagnostics_text(r);
   EXPECT_EQ(r.rules->stats().unfiltered_regexes, 1u);

@@ -151,7 +151,8 @@ TEST(Regex, ARegexAloneMakesItsRuleACandidate) {
 }
 
 TEST(Regex, RegexInsideAListAndUnderNear) {
-  auto rules = rule("@amounts NEAR/3 rançon", "  amounts: ['/\\d+ ?(?:€|euros?)/i', gros montant]\n");
+  auto rules =
+      rule("@amounts NEAR/3 rançon", "  amounts: ['/\\d+ ?(?:€|euros?)/i', gros montant]\n");
   EXPECT_TRUE(fires(rules, article("", "une rançon de 5000 euros")));
   EXPECT_TRUE(fires(rules, article("", "rançon: un gros montant")));
   EXPECT_FALSE(fires(rules, article("", "5000 euros a b c d e rançon")));
