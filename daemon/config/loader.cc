@@ -11,7 +11,6 @@
 #include <optional>
 #include <set>
 #include <span>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <tuple>
@@ -20,11 +19,11 @@
 
 #include <unistd.h>
 #include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "daemon/config/config.h"
 #include "daemon/config/schema.h"
+#include "daemon/yaml/document_scan.h"
 
 namespace newswatch::config {
 namespace {
@@ -126,45 +125,6 @@ std::string unknown_key_message(std::string_view word,
   return "unknown key; expected one of: " + join(candidates);
 }
 
-// Where each YAML document starts and where its content is, from one pass over the parser's
-// events. YAML::LoadAll is not used: yaml-cpp 0.7 loops for ever on a ',' where a document
-// starts (HandleNextDocument reports an empty document without consuming anything, again
-// and again), so `newswatch run --check` hung on a config file such as "kafka: {}\n---\n,".
-class DocumentScan final : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    starts.push_back(mark);
-    root_seen_ = false;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { root(mark); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { root(mark); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    root(mark);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    root(mark);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    root(mark);
-  }
-  void OnMapEnd() override {}
-
-  std::vector<YAML::Mark> starts;  // one per document
-  std::vector<YAML::Mark> roots;   // the first node of each document
-
- private:
-  void root(const YAML::Mark& mark) {
-    if (!root_seen_) roots.push_back(mark);
-    root_seen_ = true;
-  }
-  bool root_seen_ = false;
-};
-
 class Loader {
  public:
   Loader(std::string_view source, const Environment& env) : source_(source), env_(env) {}
@@ -174,13 +134,8 @@ class Loader {
     have_file_ = true;
     try {
       const std::string yaml(text);
-      std::istringstream in(yaml);
-      YAML::Parser parser(in);
-      DocumentScan scan;
-      for (int n = 0; n < 2 && parser.HandleNextDocument(scan); ++n) {
-      }
-      if (scan.starts.size() > 1 && scan.starts[1].pos == scan.starts[0].pos) {
-        // The parser did not move: a stray token where a document should start.
+      const yaml::DocumentScan scan = yaml::scan_documents(yaml);
+      if (scan.stray_token()) {
         const std::size_t at = static_cast<std::size_t>(std::max(scan.starts[1].pos, 0));
         file_error(position_of(scan.starts[1]), "",
                    std::string("YAML syntax error: unexpected '") +
@@ -189,7 +144,7 @@ class Loader {
         return;
       }
       if (scan.starts.size() > 1) {
-        file_error(position_of(scan.roots.size() > 1 ? scan.roots[1] : scan.starts[1]), "",
+        file_error(position_of(scan.second_document()), "",
                    "only one YAML document is allowed in a config file");
       }
       if (!scan.starts.empty()) load_root(YAML::Load(yaml));

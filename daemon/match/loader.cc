@@ -6,13 +6,13 @@
 #include <set>
 #include <sstream>
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "daemon/decode/decoder.h"
 #include "daemon/match/loader_internal.h"
 #include "daemon/match/rule_set.h"
 #include "daemon/text/normalize.h"
+#include "daemon/yaml/document_scan.h"
 
 namespace newswatch::match {
 
@@ -150,51 +150,6 @@ bool valid_rule_id(std::string_view id) {
                      [&](char c) { return lower_or_digit(c) || c == '.' || c == '_' || c == '-'; });
 }
 
-// One pass over a file's YAML events before the tree is built: aliases, and where documents
-// and their contents start. Rule files may not use aliases: an alias repeats a whole node, so
-// a few bytes of aliases expand into millions of list entries, rules or test articles (a
-// 164 KB file of lists aliasing one list made the loader run for 5 minutes in 9.5 GB).
-class DocumentScan final : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    starts.push_back(mark);
-    root_seen_ = false;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { root(mark); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
-    root(mark);
-    if (!alias_found) first_alias = mark;
-    alias_found = true;
-  }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    root(mark);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    root(mark);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    root(mark);
-  }
-  void OnMapEnd() override {}
-
-  bool alias_found = false;
-  YAML::Mark first_alias = YAML::Mark::null_mark();
-  std::vector<YAML::Mark> starts;  // one per document
-  std::vector<YAML::Mark> roots;   // the first node of each document
-
- private:
-  void root(const YAML::Mark& mark) {
-    if (!root_seen_) roots.push_back(mark);
-    root_seen_ = true;
-  }
-  bool root_seen_ = false;
-};
-
 class FileReader {
  public:
   FileReader(const SourceText& file, const std::string& relative_path,
@@ -211,30 +166,25 @@ class FileReader {
   void read() {
     YAML::Node root;
     try {
-      std::istringstream in(file_.content);
-      YAML::Parser parser(in);
-      DocumentScan scan;
-      // Two documents at most: a second one is an error anyway. (YAML::LoadAll would loop
-      // forever on a ',' where a document starts: yaml-cpp 0.7's HandleNextDocument then
-      // reports an empty document without consuming anything, again and again.)
-      for (int n = 0; n < 2 && parser.HandleNextDocument(scan); ++n) {
-      }
+      // Rule files may not use aliases: an alias repeats a whole node, so a few bytes of
+      // aliases expand into millions of list entries, rules or test articles (a 164 KB file
+      // of lists aliasing one list made the loader run for 5 minutes in 9.5 GB).
+      const yaml::DocumentScan scan = yaml::scan_documents(file_.content);
       if (scan.alias_found) {
         error_at(scan.first_alias,
                  "YAML aliases (*name) are not allowed in rule files: write the content out "
                  "(share entries with an @list instead)");
         return;
       }
+      if (scan.stray_token()) {
+        const std::size_t at = static_cast<std::size_t>(std::max(scan.starts[1].pos, 0));
+        const char c = at < file_.content.size() ? file_.content[at] : ' ';
+        error_at(scan.starts[1], std::string("YAML syntax error: unexpected '") + c +
+                                     "' where a document should start");
+        return;
+      }
       if (scan.starts.size() > 1) {
-        const YAML::Mark& second = scan.starts[1];
-        if (second.pos == scan.starts[0].pos) {  // the parser did not move: a stray token
-          const std::size_t at = static_cast<std::size_t>(std::max(second.pos, 0));
-          const char c = at < file_.content.size() ? file_.content[at] : ' ';
-          error_at(second, std::string("YAML syntax error: unexpected '") + c +
-                               "' where a document should start");
-          return;
-        }
-        error_at(scan.roots.size() > 1 ? scan.roots[1] : second,
+        error_at(scan.second_document(),
                  "a rule file holds one YAML document (found a second '---' document)");
       }
       root = YAML::Load(file_.content);
