@@ -224,6 +224,9 @@ int main(int argc, char** argv) {
     j.key("words_indexed").value(static_cast<std::uint64_t>(rules.stats().words_indexed));
     j.key("regexes").value(static_cast<std::uint64_t>(rules.stats().regexes));
     j.key("unfiltered_regexes").value(static_cast<std::uint64_t>(rules.stats().unfiltered_regexes));
+    j.key("groups").value(static_cast<std::uint64_t>(rules.stats().groups));
+    j.key("gate_leaves").value(static_cast<std::uint64_t>(rules.stats().gate_leaves));
+    j.key("eager_regexes").value(rules.stats().eager_regexes);
     j.key("ruleset_memory_mb").value(static_cast<double>(rules.stats().memory_bytes) / 1e6);
     j.key("rss_rules_mb")
         .value(static_cast<double>(nb::rss_bytes() - std::min(nb::rss_bytes(), rss_corpus)) / 1e6);

@@ -83,8 +83,8 @@ struct Node {
   // kNot: a = child node. kNear: a, b = groups.
   std::uint32_t a = 0;
   std::uint32_t b = 0;
-  std::string source;  // the sub-query as written (normalised), for explain
 };
+static_assert(sizeof(Node) == 12, "nodes are read once per candidate rule: keep them small");
 
 struct Meta {
   MetaKind kind = MetaKind::kLang;
@@ -113,6 +113,8 @@ struct CompiledRuleSet::Compiled {
   std::vector<Member> members;
   std::vector<Group> groups;
   std::vector<Node> nodes;
+  std::vector<std::string> node_sources;  // parallel to nodes: the sub-query as written
+                                          // (normalised), for explain
   std::vector<std::uint32_t> node_children;
   std::vector<Meta> metas;
   std::vector<Program> programs;  // parallel to CompiledRuleSet::rules()
@@ -125,7 +127,12 @@ struct CompiledRuleSet::Compiled {
 
   // leaf -> the members (of any group) that refer to it (CSR), so a hit marks its groups.
   std::vector<std::uint32_t> leaf_members_begin;  // size leaves + 1
-  std::vector<std::uint32_t> leaf_members;
+  struct LeafMember {
+    std::uint32_t member = 0;
+    std::uint32_t group = 0;  // members[member].group, inline: the scan reads these in a row
+    std::uint8_t fields = 0;  // members[member].fields
+  };
+  std::vector<LeafMember> leaf_members;
   std::vector<std::uint32_t> group_regex_members;
 
   // Literal lookup: first folded word -> seqs starting with it (excluding one-word prefixes);

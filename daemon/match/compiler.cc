@@ -2,7 +2,10 @@
 // literal and regex indexes.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -583,9 +586,24 @@ class RuleSetBuilder {
     return key;
   }
 
+  // Groups are interned: every rule that writes the same operand (e.g. `@t_energy`, or the
+  // same term in the same fields) shares one group, so an occurrence marks it once however
+  // many rules use it.
   std::uint32_t make_group(const QueryNode& n) {
     std::vector<Member> members;
     add_members(n, members);
+    std::string key;
+    key.reserve(members.size() * 9);
+    for (const Member& m : members) {
+      char buf[9];
+      std::memcpy(buf, &m.leaf, 4);
+      buf[4] = static_cast<char>(m.fields);
+      std::memcpy(buf + 5, &m.label, 4);
+      key.append(buf, sizeof buf);
+    }
+    const auto [it, inserted] =
+        group_ids_.emplace(std::move(key), static_cast<std::uint32_t>(c_->groups.size()));
+    if (!inserted) return it->second;
     const auto id = static_cast<std::uint32_t>(c_->groups.size());
     Group g;
     g.begin = static_cast<std::uint32_t>(c_->members.size());
@@ -605,21 +623,22 @@ class RuleSetBuilder {
     return c_->groups[g].regex_end > c_->groups[g].regex_begin;
   }
 
-  std::uint32_t add_node(Node node) {
-    c_->nodes.push_back(std::move(node));
+  std::uint32_t add_node(const Node& node, std::string source) {
+    c_->nodes.push_back(node);
+    c_->node_sources.push_back(std::move(source));
     return static_cast<std::uint32_t>(c_->nodes.size() - 1);
   }
 
   std::uint32_t lower(const QueryNode& n) {
     Node node;
-    node.source = to_query_string(n);
+    std::string source = to_query_string(n);
     switch (n.kind) {
       case QueryNode::Kind::kLeaf:
       case QueryNode::Kind::kList:
         node.op = Node::Op::kGroup;
         node.a = make_group(n);
         node.has_regex = group_has_regex(node.a);
-        return add_node(std::move(node));
+        return add_node(node, std::move(source));
       case QueryNode::Kind::kMeta: {
         Meta m;
         m.kind = n.meta;
@@ -632,13 +651,13 @@ class RuleSetBuilder {
         c_->metas.push_back(std::move(m));
         node.op = Node::Op::kMeta;
         node.a = static_cast<std::uint32_t>(c_->metas.size() - 1);
-        return add_node(std::move(node));
+        return add_node(node, std::move(source));
       }
       case QueryNode::Kind::kNot:
         node.op = Node::Op::kNot;
         node.a = lower(n.children[0]);
         node.has_regex = c_->nodes[node.a].has_regex;
-        return add_node(std::move(node));
+        return add_node(node, std::move(source));
       case QueryNode::Kind::kNear:
         node.op = Node::Op::kNear;
         node.near_distance = n.near_distance;
@@ -651,7 +670,7 @@ class RuleSetBuilder {
             c_->leaves[c_->members[m].leaf].needs_positions = true;
           }
         }
-        return add_node(std::move(node));
+        return add_node(node, std::move(source));
       case QueryNode::Kind::kAnd:
       case QueryNode::Kind::kOr: {
         node.op = n.kind == QueryNode::Kind::kAnd ? Node::Op::kAnd : Node::Op::kOr;
@@ -666,7 +685,7 @@ class RuleSetBuilder {
         node.a = static_cast<std::uint32_t>(c_->node_children.size());
         c_->node_children.insert(c_->node_children.end(), children.begin(), children.end());
         node.b = static_cast<std::uint32_t>(c_->node_children.size());
-        return add_node(std::move(node));
+        return add_node(node, std::move(source));
       }
     }
     return 0;
@@ -838,17 +857,142 @@ class RuleSetBuilder {
     c_->regexes = std::move(regexes_);
   }
 
+  // ---- candidate gates -------------------------------------------------------------------
+  //
+  // A text-gated rule is evaluated on an article only when one of its gate leaves occurs
+  // there. A gate is a set of groups at least one of which is present whenever the rule is
+  // true: a group is its own gate; an OR needs the union of its children's gates; an AND or a
+  // NEAR is false unless every operand is true, so any one operand's gate will do, and the
+  // cheapest is taken — the operand least likely to occur in an article (an entity's aliases
+  // rather than a 40-word topic list). NOT and metadata have no gate.
+  struct Gate {
+    std::vector<std::uint32_t> groups;
+    double cost = 0;
+  };
+
+  // Expected cost of a leaf as a gate, from its shape: roughly how often such a leaf occurs in
+  // news text. A regex is a last resort: gating on it means searching its atoms in every
+  // article.
+  double leaf_cost(std::uint32_t leaf) const {
+    const Leaf& l = c_->leaves[leaf];
+    if (l.regex >= 0 || l.seq < 0) return 1e6;
+    const Seq& seq = c_->seqs[static_cast<std::size_t>(l.seq)];
+    const std::size_t len = seq.words.empty() ? 0 : seq.words[0].size();
+    double cost = 1.0;
+    if (seq.words.size() >= 2) {
+      cost = 0.3;  // a phrase: its first word and the rest, in order
+    } else if (seq.last_prefix) {
+      cost = len <= 3 ? 8.0 : len <= 5 ? 3.0 : 1.5;  // short stems match many words
+    } else {
+      cost = len <= 2 ? 4.0 : len <= 4 ? 1.5 : 1.0;
+    }
+    return seq.exact ? cost * 0.7 : cost;
+  }
+
+  // A group's cost: the sum of its members', times a factor that grows with the number of
+  // rules sharing it — shared lists (places, topics) are context, written to be common.
+  double group_cost(std::uint32_t g) {
+    if (group_cost_.size() != c_->groups.size()) group_cost_.assign(c_->groups.size(), -1.0);
+    double& cost = group_cost_[g];
+    if (cost < 0) {
+      double sum = 0;
+      for (std::uint32_t m = c_->groups[g].begin; m < c_->groups[g].end; ++m)
+        sum += leaf_cost(c_->members[m].leaf);
+      cost = sum * (1.0 + 0.5 * std::log2(1.0 + group_uses_[g]));
+    }
+    return cost;
+  }
+
+  std::optional<Gate> gate(std::uint32_t i) {
+    const Node& n = c_->nodes[i];
+    switch (n.op) {
+      case Node::Op::kGroup:
+        return Gate{{n.a}, group_cost(n.a)};
+      case Node::Op::kNear: {
+        const double a = group_cost(n.a);
+        const double b = group_cost(n.b);
+        return a <= b ? Gate{{n.a}, a} : Gate{{n.b}, b};
+      }
+      case Node::Op::kMeta:
+      case Node::Op::kNot:
+        return std::nullopt;
+      case Node::Op::kAnd: {
+        std::optional<Gate> best;
+        for (std::uint32_t k = n.a; k < n.b; ++k) {
+          std::optional<Gate> g = gate(c_->node_children[k]);
+          if (g && (!best || g->cost < best->cost)) best = std::move(g);
+        }
+        return best;
+      }
+      case Node::Op::kOr: {
+        Gate all;
+        for (std::uint32_t k = n.a; k < n.b; ++k) {
+          std::optional<Gate> g = gate(c_->node_children[k]);
+          if (!g) return std::nullopt;
+          all.groups.insert(all.groups.end(), g->groups.begin(), g->groups.end());
+          all.cost += g->cost;
+        }
+        return all;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void count_group_uses(std::uint32_t i, std::set<std::uint32_t>& seen) const {
+    const Node& n = c_->nodes[i];
+    switch (n.op) {
+      case Node::Op::kGroup:
+        seen.insert(n.a);
+        return;
+      case Node::Op::kNear:
+        seen.insert(n.a);
+        seen.insert(n.b);
+        return;
+      case Node::Op::kMeta:
+        return;
+      case Node::Op::kNot:
+        count_group_uses(n.a, seen);
+        return;
+      default:
+        for (std::uint32_t k = n.a; k < n.b; ++k) count_group_uses(c_->node_children[k], seen);
+        return;
+    }
+  }
+
   void build_indexes() {
     auto& rules = set_->rules_;
-    // leaf -> enabled rules, always-evaluated rules.
+    group_uses_.assign(c_->groups.size(), 0);
+    for (std::uint32_t r = 0; r < rules.size(); ++r) {
+      if (!rules[r].enabled) continue;
+      std::set<std::uint32_t> seen;
+      count_group_uses(c_->programs[r].root, seen);
+      for (std::uint32_t g : seen) ++group_uses_[g];
+    }
+    // leaf -> the enabled rules it gates; rules that are always evaluated. Regex atoms are
+    // searched in every article only when some gate holds a regex (the rule can fire through
+    // the regex alone); otherwise a regex runs when a candidate rule's evaluation reaches it.
     std::vector<std::vector<std::uint32_t>> per_leaf(c_->leaves.size());
     for (std::uint32_t r = 0; r < rules.size(); ++r) {
       if (!rules[r].enabled) continue;
-      if (!c_->programs[r].text_gated) c_->always_rules.push_back(r);
-      if (!literal_gated_[r] && c_->nodes[c_->programs[r].root].has_regex) c_->eager_regexes = true;
+      const std::uint32_t root = c_->programs[r].root;
+      if (!c_->programs[r].text_gated) {
+        c_->always_rules.push_back(r);
+        continue;
+      }
       std::set<std::uint32_t> leaves;
-      collect_leaves(c_->programs[r].root, leaves);
-      for (std::uint32_t leaf : leaves) per_leaf[leaf].push_back(r);
+      if (const std::optional<Gate> g = gate(root)) {
+        for (std::uint32_t group : g->groups) {
+          for (std::uint32_t m = c_->groups[group].begin; m < c_->groups[group].end; ++m)
+            leaves.insert(c_->members[m].leaf);
+        }
+      } else {
+        collect_leaves(root, leaves);  // e.g. NOT NOT x: every leaf
+      }
+      for (std::uint32_t leaf : leaves) {
+        per_leaf[leaf].push_back(r);
+        if (c_->leaves[leaf].regex >= 0) c_->eager_regexes = true;
+      }
+      set_->stats_.gate_leaves += leaves.size();
     }
     c_->leaf_rules_begin.push_back(0);
     for (const auto& v : per_leaf) {
@@ -860,7 +1004,10 @@ class RuleSetBuilder {
       members_of[c_->members[m].leaf].push_back(m);
     c_->leaf_members_begin.push_back(0);
     for (const auto& v : members_of) {
-      c_->leaf_members.insert(c_->leaf_members.end(), v.begin(), v.end());
+      for (std::uint32_t m : v) {
+        c_->leaf_members.push_back(
+            {m, c_->members[m].group, static_cast<std::uint8_t>(c_->members[m].fields)});
+      }
       c_->leaf_members_begin.push_back(static_cast<std::uint32_t>(c_->leaf_members.size()));
     }
     WordIndexBuilder words;
@@ -883,6 +1030,8 @@ class RuleSetBuilder {
     st.prefixes = c_->prefixes.size();
     st.regexes = c_->regex_leaf.size();
     st.always_evaluated_rules = c_->always_rules.size();
+    st.groups = c_->groups.size();
+    st.eager_regexes = c_->eager_regexes;
     std::size_t bytes =
         c_->words.memory_bytes() + c_->prefixes.memory_bytes() + c_->atoms.memory_bytes();
     for (const auto& seq : c_->seqs) {
@@ -939,7 +1088,10 @@ class RuleSetBuilder {
   // leaf id -> where it was first written (for warnings about the leaf itself).
   std::vector<std::pair<const ScalarPos*, std::uint32_t>> leaf_origin_;
   std::unordered_map<std::string, std::uint32_t> label_ids_;
-  std::vector<bool> literal_gated_;  // per rule, parallel to programs
+  std::unordered_map<std::string, std::uint32_t> group_ids_;  // members (bytes) -> group
+  std::vector<std::uint32_t> group_uses_;                     // group -> enabled rules using it
+  std::vector<double> group_cost_;                            // group -> gate cost (see group_cost)
+  std::vector<bool> literal_gated_;                           // per rule, parallel to programs
 };
 
 namespace internal {

@@ -18,7 +18,7 @@ class Explainer {
   ExplainNode node(std::uint32_t i) {
     const Node& n = c_.nodes[i];
     ExplainNode out;
-    out.expr = n.source;
+    out.expr = c_.node_sources[i];
     out.value = m_.eval(i);
     switch (n.op) {
       case Node::Op::kGroup: {

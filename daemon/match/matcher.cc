@@ -51,7 +51,6 @@ std::string_view to_string(Field f) noexcept {
 Matcher::Matcher(MatchOptions options) : options_(options) {
   occs_.reserve(1024);
   touched_.reserve(256);
-  candidates_.reserve(256);
 }
 
 void Matcher::begin_article(const CompiledRuleSet& rules, const decode::Article& article) {
@@ -60,11 +59,12 @@ void Matcher::begin_article(const CompiledRuleSet& rules, const decode::Article&
   article_ = &article;
   if (leaves_.size() != c_->leaves.size()) leaves_.assign(c_->leaves.size(), LeafState{});
   if (groups_.size() != c_->groups.size()) groups_.assign(c_->groups.size(), GroupState{});
-  if (rule_epoch_.size() != rules.rules().size()) rule_epoch_.assign(rules.rules().size(), 0);
+  if (const std::size_t words = (rules.rules().size() + 63) / 64; candidate_bits_.size() != words) {
+    candidate_bits_.assign(words, 0);
+  }
   if (++epoch_ == 0) {  // wrapped: forget every stamp
     std::fill(leaves_.begin(), leaves_.end(), LeafState{});
     std::fill(groups_.begin(), groups_.end(), GroupState{});
-    std::fill(rule_epoch_.begin(), rule_epoch_.end(), 0);
     epoch_ = 1;
   }
   touched_.clear();
@@ -99,12 +99,11 @@ void Matcher::add_occurrence(std::uint32_t leaf, Field field, std::uint32_t firs
     // First occurrence in this field: every member that looks here makes its group present.
     for (std::uint32_t k = c_->leaf_members_begin[leaf]; k < c_->leaf_members_begin[leaf + 1];
          ++k) {
-      const std::uint32_t m = c_->leaf_members[k];
-      const Member& mem = c_->members[m];
-      if ((mem.fields & bit) == 0 || (mem.fields & before) != 0) continue;  // not here, or already
-      GroupState& gs = groups_[mem.group];
+      const auto& lm = c_->leaf_members[k];
+      if ((lm.fields & bit) == 0 || (lm.fields & before) != 0) continue;  // not here, or already
+      GroupState& gs = groups_[lm.group];
       if (gs.epoch != epoch_) gs = GroupState{epoch_, kNone};
-      present_.push_back(PresentMember{m, gs.head});
+      present_.push_back(PresentMember{lm.member, gs.head});
       gs.head = static_cast<std::uint32_t>(present_.size() - 1);
     }
   }
@@ -350,7 +349,8 @@ bool Matcher::eval(std::uint32_t i) {
   const Node& n = c_->nodes[i];
   switch (n.op) {
     case Node::Op::kGroup:
-      return group_present(n.a);
+      if (groups_[n.a].epoch == epoch_ && groups_[n.a].head != kNone) return true;
+      return n.has_regex && group_present(n.a);  // only regex members can still make it true
     case Node::Op::kMeta:
       return eval_meta(n.a);
     case Node::Op::kNot:
@@ -377,6 +377,10 @@ bool Matcher::eval(std::uint32_t i) {
 // so far; the closest earlier partner of an occurrence is the one ending furthest.
 bool Matcher::eval_near(std::uint32_t i, bool collect) {
   const Node& n = c_->nodes[i];
+  // Both operands must occur somewhere first (this also runs their regexes, once).
+  if (!group_present(n.a) || !group_present(n.b)) return false;
+  complete_group(n.a);
+  complete_group(n.b);
   bool found = false;
   for (int f = 0; f < 2; ++f) {
     const auto bit = static_cast<std::uint8_t>(1u << f);
@@ -384,8 +388,6 @@ bool Matcher::eval_near(std::uint32_t i, bool collect) {
     bool sides[2] = {false, false};
     for (int side = 0; side < 2; ++side) {
       const std::uint32_t g = side == 0 ? n.a : n.b;
-      if (f == 0) complete_group(g);
-      if (groups_[g].epoch != epoch_) continue;
       for (std::uint32_t p = groups_[g].head; p != kNone; p = present_[p].next) {
         const Member& mem = c_->members[present_[p].member];
         if ((mem.fields & bit) == 0) continue;
@@ -542,31 +544,38 @@ void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article
     find_regex_candidates(Field::kBody);
   }
 
-  candidates_.clear();
+  // Candidates: the rules gated by a leaf that occurs, and those always evaluated; taken in
+  // rule order (the order of the output) from a bitmap, with no sort.
+  std::uint64_t* const bits = candidate_bits_.data();
+  cand_lo_ = candidate_bits_.size();
+  cand_hi_ = 0;
+  auto add_candidate = [&](std::uint32_t r) {
+    const std::size_t w = r >> 6;
+    bits[w] |= std::uint64_t{1} << (r & 63);
+    cand_lo_ = std::min(cand_lo_, w);
+    cand_hi_ = std::max(cand_hi_, w + 1);
+  };
   for (const std::uint32_t leaf : touched_) {
-    for (std::uint32_t k = c_->leaf_rules_begin[leaf]; k < c_->leaf_rules_begin[leaf + 1]; ++k) {
-      const std::uint32_t r = c_->leaf_rules[k];
-      if (rule_epoch_[r] != epoch_) {
-        rule_epoch_[r] = epoch_;
-        candidates_.push_back(r);
+    for (std::uint32_t k = c_->leaf_rules_begin[leaf]; k < c_->leaf_rules_begin[leaf + 1]; ++k)
+      add_candidate(c_->leaf_rules[k]);
+  }
+  for (const std::uint32_t r : c_->always_rules) add_candidate(r);
+  for (std::size_t w = cand_lo_; w < cand_hi_; ++w) {
+    std::uint64_t word = bits[w];
+    bits[w] = 0;
+    while (word != 0) {
+      const auto r =
+          static_cast<std::uint32_t>(w * 64 + static_cast<unsigned>(__builtin_ctzll(word)));
+      word &= word - 1;
+      if (out.stats.matches_truncated) continue;  // still clearing the bitmap
+      ++out.stats.rules_evaluated;
+      if (!eval(c_->programs[r].root)) continue;
+      if (out.matches.size() >= options_.max_matches) {
+        out.stats.matches_truncated = true;
+        continue;
       }
+      emit(r, out);
     }
-  }
-  for (const std::uint32_t r : c_->always_rules) {
-    if (rule_epoch_[r] != epoch_) {
-      rule_epoch_[r] = epoch_;
-      candidates_.push_back(r);
-    }
-  }
-  std::sort(candidates_.begin(), candidates_.end());
-  for (const std::uint32_t r : candidates_) {
-    ++out.stats.rules_evaluated;
-    if (!eval(c_->programs[r].root)) continue;
-    if (out.matches.size() >= options_.max_matches) {
-      out.stats.matches_truncated = true;
-      break;
-    }
-    emit(r, out);
   }
   out.stats.words =
       static_cast<std::uint32_t>(folded_[0].words().size() + folded_[1].words().size());

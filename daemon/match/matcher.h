@@ -162,8 +162,11 @@ class Matcher {
   std::vector<PresentMember> present_;
   std::vector<std::uint32_t> touched_;
   std::vector<Occ> occs_;
-  std::vector<std::uint32_t> rule_epoch_;
-  std::vector<std::uint32_t> candidates_;
+  // Candidate rules of the current article: one bit per rule, words [cand_lo_, cand_hi_)
+  // possibly non-zero; read in rule order and cleared by match().
+  std::vector<std::uint64_t> candidate_bits_;
+  std::size_t cand_lo_ = 0;
+  std::size_t cand_hi_ = 0;
   bool truncated_ = false;
   std::uint32_t regexes_run_ = 0;
 

@@ -127,6 +127,10 @@ class CompiledRuleSet {
     std::size_t regexes = 0;
     std::size_t unfiltered_regexes = 0;  // regexes that run on every article
     std::size_t always_evaluated_rules = 0;
+    std::size_t groups = 0;        // distinct operands (a leaf or list in given fields)
+    std::size_t gate_leaves = 0;   // (leaf, rule) pairs that make a rule a candidate
+    bool eager_regexes = false;    // regex atoms are searched in every article (some rule can
+                                   // fire through a regex alone)
     std::size_t memory_bytes = 0;  // approximate size of the compiled structures
   };
   const Stats& stats() const noexcept { return stats_; }

@@ -157,6 +157,14 @@ void check_matches(match::Matcher& m, const match::CompiledRuleSet& rules,
     // The same rule evaluated alone agrees.
     FUZZ_CHECK(m.match_rule(rules, rm.rule, a));
   }
+  // And the converse: every enabled rule that is true when evaluated alone was a candidate
+  // and fired (the candidate gates never skip a rule that matches).
+  if (out.stats.matches_truncated) return;
+  std::vector<bool> fired(rules.rules().size(), false);
+  for (const match::RuleMatch& rm : out.matches) fired[rm.rule] = true;
+  for (std::uint32_t r = 0; r < rules.rules().size(); ++r) {
+    if (rules.rules()[r].enabled) FUZZ_CHECK(m.match_rule(rules, r, a) == fired[r]);
+  }
 }
 
 }  // namespace
