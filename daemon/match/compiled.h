@@ -96,16 +96,35 @@ struct Program {
   bool text_gated = true;  // false: can be true without any text leaf, so always evaluated
 };
 
-// A 16-bit key of a word's first three bytes (the low three bytes of `first8`, a little-endian
-// load of the word), for the prefix pre-filter.
-inline std::uint32_t prefix_key(std::uint64_t first8) noexcept {
+// 16-bit keys of a word's first three and first four bytes (the low bytes of `first8`, a
+// little-endian load of the word), for the prefix pre-filters.
+inline std::uint32_t prefix_key3(std::uint64_t first8) noexcept {
   return static_cast<std::uint32_t>(((first8 & 0xFFFFFFu) * 0x9E3779B97F4A7C15ull) >> 48);
 }
-inline std::uint32_t prefix_key(std::string_view w) noexcept {
+inline std::uint32_t prefix_key4(std::uint64_t first8) noexcept {
+  return static_cast<std::uint32_t>(((first8 & 0xFFFFFFFFu) * 0xC2B2AE3D27D4EB4Full) >> 48);
+}
+inline std::uint64_t load_head8(std::string_view w) noexcept {
   std::uint64_t v = 0;
   std::memcpy(&v, w.data(), std::min<std::size_t>(w.size(), 8));
-  return prefix_key(v);
+  return v;
 }
+// The low `n` bytes of a little-endian load (n <= 8).
+inline std::uint64_t low_bytes(std::uint64_t v, std::size_t n) noexcept {
+  return n >= 8 ? v : v & ((std::uint64_t{1} << (8 * n)) - 1);
+}
+
+// A one-word prefix leaf (stem*) as the scan checks it: the stem's first bytes inline, so a
+// word is tested with one masked compare instead of a visit to its Seq.
+struct Stem {
+  std::uint64_t head = 0;  // first min(len, 8) bytes of the folded stem, zero-padded
+  std::uint32_t len = 0;   // stem length in bytes (>= 3)
+  std::uint32_t seq = 0;
+  std::uint32_t leaf = 0;
+  bool plain = true;  // no leading text to verify: the occurrence is the word itself
+};
+
+inline constexpr std::uint32_t kNoLeaf = 0xFFFFFFFFu;
 
 struct CompiledRuleSet::Compiled {
   std::vector<Leaf> leaves;
@@ -138,8 +157,17 @@ struct CompiledRuleSet::Compiled {
   // Literal lookup: first folded word -> seqs starting with it (excluding one-word prefixes);
   // first three bytes -> one-word prefix seqs.
   WordIndex words;
+  // seq -> its leaf when the seq is one plain word (no separators to check, not exact), so a
+  // word-index hit on it is an occurrence at once; kNoLeaf otherwise.
+  std::vector<std::uint32_t> seq_plain_leaf;
+  // One-word prefixes: `prefixes` maps a stem's first three bytes to indexes into `stems`.
+  // A word is looked up only if its first three bytes pass `stem_filter3` (stems of exactly
+  // three bytes) or its first four pass `stem_filter4` (longer stems): 8 KiB each, in cache.
   WordIndex prefixes;
-  std::bitset<65536> prefix_filter;  // prefix_key of every one-word prefix (8 KiB, in cache)
+  std::vector<Stem> stems;
+  std::bitset<65536> stem_filter3;
+  std::bitset<65536> stem_filter4;
+  bool has_stems3 = false;
 
   // Regexes: RE2's FilteredRE2 holds the compiled RE2 objects and the prefilter tree.
   std::unique_ptr<re2::FilteredRE2> regexes;

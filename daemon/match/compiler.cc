@@ -1012,13 +1012,30 @@ class RuleSetBuilder {
     }
     WordIndexBuilder words;
     WordIndexBuilder prefixes;
+    c_->seq_plain_leaf.assign(c_->seqs.size(), kNoLeaf);
     for (std::uint32_t s = 0; s < c_->seqs.size(); ++s) {
       const Seq& seq = c_->seqs[s];
       if (seq.words.size() == 1 && seq.last_prefix) {
-        prefixes.add(std::string_view(seq.words[0]).substr(0, 3), s);
-        c_->prefix_filter.set(prefix_key(seq.words[0]));
+        const std::string& stem = seq.words[0];
+        Stem st;
+        st.head = load_head8(stem);
+        st.len = static_cast<std::uint32_t>(stem.size());
+        st.seq = s;
+        st.leaf = seq.leaf;
+        st.plain = seq.leading.empty();
+        prefixes.add(std::string_view(stem).substr(0, 3),
+                     static_cast<std::uint32_t>(c_->stems.size()));
+        c_->stems.push_back(st);
+        if (stem.size() == 3) {
+          c_->stem_filter3.set(prefix_key3(st.head));
+          c_->has_stems3 = true;
+        } else {
+          c_->stem_filter4.set(prefix_key4(st.head));
+        }
       } else {
         words.add(seq.words[0], s);
+        if (seq.words.size() == 1 && seq.leading.empty() && seq.trailing.empty() && !seq.exact)
+          c_->seq_plain_leaf[s] = seq.leaf;
       }
     }
     c_->words = words.build();

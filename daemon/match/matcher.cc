@@ -51,6 +51,7 @@ std::string_view to_string(Field f) noexcept {
 Matcher::Matcher(MatchOptions options) : options_(options) {
   occs_.reserve(1024);
   touched_.reserve(256);
+  candidates_.reserve(256);
 }
 
 void Matcher::begin_article(const CompiledRuleSet& rules, const decode::Article& article) {
@@ -186,7 +187,8 @@ void Matcher::scan_field(Field field) {
   const text::FoldedText& ft = folded_[static_cast<int>(field)];
   const std::string_view text = ft.folded();
   const auto words = ft.words();
-  const bool has_prefixes = !c_->prefixes.empty();
+  const bool has_stems = !c_->stems.empty();
+  const bool has_stems3 = c_->has_stems3;
   std::uint32_t end_word = 0;
   text::Span span;
   for (std::uint32_t i = 0; i < words.size(); ++i) {
@@ -196,22 +198,27 @@ void Matcher::scan_field(Field field) {
     const std::uint64_t h =
         w.size() <= 8 ? hash_short_word(first8, w.size()) : hash_word_padded(w.data(), w.size());
     for (const std::uint32_t s : c_->words.find_hashed(w, h)) {
-      const Seq& seq = c_->seqs[s];
-      if (seq.words.size() == 1 && seq.leading.empty() && seq.trailing.empty() && !seq.exact) {
-        add_occurrence(seq.leaf, field, i, i, words[i].begin, words[i].end, false);
-      } else if (verify_seq(seq, field, i, end_word, span)) {
-        add_occurrence(seq.leaf, field, i, end_word, span.begin, span.end, false);
+      if (const std::uint32_t leaf = c_->seq_plain_leaf[s]; leaf != kNoLeaf) {
+        add_occurrence(leaf, field, i, i, words[i].begin, words[i].end, false);
+      } else if (verify_seq(c_->seqs[s], field, i, end_word, span)) {
+        add_occurrence(c_->seqs[s].leaf, field, i, end_word, span.begin, span.end, false);
       }
     }
-    if (has_prefixes && w.size() >= 3 && c_->prefix_filter[prefix_key(first8)]) {
-      for (const std::uint32_t s : c_->prefixes.find_padded(w.substr(0, 3))) {
-        const Seq& seq = c_->seqs[s];
-        if (!w.starts_with(seq.words[0])) continue;
-        if (seq.leading.empty()) {
-          add_occurrence(seq.leaf, field, i, i, words[i].begin, words[i].end, false);
-        } else if (verify_seq(seq, field, i, end_word, span)) {
-          add_occurrence(seq.leaf, field, i, end_word, span.begin, span.end, false);
-        }
+    if (!has_stems || w.size() < 3) continue;
+    const bool maybe = (w.size() >= 4 && c_->stem_filter4[prefix_key4(first8)]) ||
+                       (has_stems3 && c_->stem_filter3[prefix_key3(first8)]);
+    if (!maybe) continue;
+    for (const std::uint32_t k : c_->prefixes.find_padded(w.substr(0, 3))) {
+      const Stem& st = c_->stems[k];
+      if (w.size() < st.len || low_bytes(first8, st.len) != st.head) continue;
+      if (st.len > 8 &&
+          std::memcmp(w.data() + 8, c_->seqs[st.seq].words[0].data() + 8, st.len - 8) != 0) {
+        continue;
+      }
+      if (st.plain) {
+        add_occurrence(st.leaf, field, i, i, words[i].begin, words[i].end, false);
+      } else if (verify_seq(c_->seqs[st.seq], field, i, end_word, span)) {
+        add_occurrence(st.leaf, field, i, end_word, span.begin, span.end, false);
       }
     }
   }
@@ -560,22 +567,34 @@ void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article
       add_candidate(c_->leaf_rules[k]);
   }
   for (const std::uint32_t r : c_->always_rules) add_candidate(r);
+  // Read the bitmap into a list first, so that each rule's nodes can be prefetched a few
+  // rules ahead: with thousands of rules, evaluation waits mostly on those cache misses.
+  candidates_.clear();
   for (std::size_t w = cand_lo_; w < cand_hi_; ++w) {
     std::uint64_t word = bits[w];
     bits[w] = 0;
     while (word != 0) {
-      const auto r =
-          static_cast<std::uint32_t>(w * 64 + static_cast<unsigned>(__builtin_ctzll(word)));
+      candidates_.push_back(
+          static_cast<std::uint32_t>(w * 64 + static_cast<unsigned>(__builtin_ctzll(word))));
       word &= word - 1;
-      if (out.stats.matches_truncated) continue;  // still clearing the bitmap
-      ++out.stats.rules_evaluated;
-      if (!eval(c_->programs[r].root)) continue;
-      if (out.matches.size() >= options_.max_matches) {
-        out.stats.matches_truncated = true;
-        continue;
-      }
-      emit(r, out);
     }
+  }
+  constexpr std::size_t kPrefetchAhead = 4;
+  const std::size_t n = candidates_.size();
+  for (std::size_t k = 0; k < std::min(n, kPrefetchAhead); ++k)
+    __builtin_prefetch(&c_->nodes[c_->programs[candidates_[k]].root]);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k + kPrefetchAhead < n) {
+      __builtin_prefetch(&c_->nodes[c_->programs[candidates_[k + kPrefetchAhead]].root]);
+    }
+    const std::uint32_t r = candidates_[k];
+    ++out.stats.rules_evaluated;
+    if (!eval(c_->programs[r].root)) continue;
+    if (out.matches.size() >= options_.max_matches) {
+      out.stats.matches_truncated = true;
+      break;
+    }
+    emit(r, out);
   }
   out.stats.words =
       static_cast<std::uint32_t>(folded_[0].words().size() + folded_[1].words().size());

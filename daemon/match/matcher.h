@@ -167,6 +167,7 @@ class Matcher {
   std::vector<std::uint64_t> candidate_bits_;
   std::size_t cand_lo_ = 0;
   std::size_t cand_hi_ = 0;
+  std::vector<std::uint32_t> candidates_;  // the bitmap's rules, in order
   bool truncated_ = false;
   std::uint32_t regexes_run_ = 0;
 
