@@ -46,8 +46,12 @@ def daemon_rows(path):
                 p = line.split()
                 if len(p) >= 8 and p[0].isdigit():
                     w = int(p[0])
-                    rows.setdefault(w, []).append({"articles": int(p[2]), "wall_s": float(p[3]), "active_s": float(p[4]),
-                                                   "rate": float(p[5]), "active_rate": float(p[6]), "alerts": int(p[7])})
+                    row = {"articles": int(p[2]), "wall_s": float(p[3]), "active_s": float(p[4]),
+                           "rate": float(p[5]), "active_rate": float(p[6]), "alerts": int(p[7]),
+                           "cpu_s": None, "cpu_us": None, "rss_mb": None}
+                    if len(p) >= 11:
+                        row.update(cpu_s=float(p[8]), cpu_us=float(p[9]), rss_mb=float(p[10]))
+                    rows.setdefault(w, []).append(row)
     except OSError:
         pass
     # The best run per worker count (least disturbed by the other processes on the machine).
@@ -167,9 +171,15 @@ def main():
         say("## Daemon on the real broker (newswatch run, 1,000 rules)")
         say("")
         rows = [[w, fmt(d["articles"]), fmt(d["wall_s"], 2), fmt(d["active_s"], 2), fmt(d["rate"]), fmt(d["active_rate"]),
-                 fmt(d["alerts"])] for w, d in sorted(daemon.items())]
-        say(table(["workers", "articles", "wall s", "active s", "articles/s (wall)", "articles/s (active)", "alerts"], rows))
+                 fmt(d["alerts"]), fmt(d["cpu_s"], 2), fmt(d["cpu_us"]), fmt(d["rss_mb"])] for w, d in sorted(daemon.items())]
+        say(table(["workers", "articles", "wall s", "active s", "articles/s (wall)", "articles/s (active)", "alerts",
+                   "daemon CPU s", "daemon CPU µs/article", "peak RSS MB"], rows))
         say("")
+        if 2 in daemon and daemon[2]["cpu_us"]:
+            say(f"The daemon's own CPU (all threads, librdkafka's included) is {daemon[2]['cpu_us']:,.0f} µs per article "
+                f"with 2 workers: {1e6 / daemon[2]['cpu_us']:,.0f} articles/s per fully used core, before the broker "
+                "and the producer that share this machine's CPUs.")
+            say("")
         if 2 in daemon:
             r = daemon[2]["active_rate"]
             target("daemon, 2 workers, 1k rules: articles/s end to end (active)", fmt(r), "≥ 30,000", r >= 30000,

@@ -179,8 +179,8 @@ done
 if [ "$SKIP_DAEMON" = 0 ]; then
   DR=$OUT/rules-$DAEMON_RULES
   [ -d "$DR" ] || "$B/nw_gen" rules --count "$DAEMON_RULES" --seed "$SEED" --out "$DR"
-  log "daemon throughput on a real broker (benchmarks/e2e_daemon.sh, 1 and 2 workers, $DAEMON_RULES rules)"
-  "$ROOT/benchmarks/e2e_daemon.sh" --binary "$NEWSWATCH" --rules "$DR" --workers 1,2 --runs 2 "$CORPUS" \
+  log "daemon throughput on a real broker (benchmarks/e2e_daemon.sh, 1 and 2 workers, $DAEMON_RULES rules, corpus x4)"
+  "$ROOT/benchmarks/e2e_daemon.sh" --binary "$NEWSWATCH" --rules "$DR" --workers 1,2 --runs 2 --repeat 4 "$CORPUS" \
     >"$OUT/daemon.txt" 2>"$OUT/daemon.err" || log "e2e_daemon.sh failed (see $OUT/daemon.err)"
   IFS=, read -r -a rates <<<"$LATENCY_RATES"
   for rate in "${rates[@]}"; do

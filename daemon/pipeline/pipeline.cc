@@ -101,8 +101,11 @@ Pipeline::StopReason Pipeline::run_consumer(const std::atomic<bool>& stop, bool 
       // trip per pause (with the default 1,024-message queue that held the real-broker replay
       // of the corpus at ~2,100 articles/s, with the CPU 95% idle). Meanwhile librdkafka keeps
       // prefetching within its own bounds (queued.max.messages.kbytes). A queue that stays
-      // full — slow workers — pauses fetching, so the consumer goes on polling.
-      if (!queue_.wait_below(options_.queue_capacity, std::chrono::milliseconds(500))) {
+      // full — slow workers — pauses fetching, so the consumer goes on polling. It waits for
+      // the queue to drain to three quarters, not for one free slot: waking on every finished
+      // job made the consumer and the workers hand the CPU back and forth once per message.
+      if (!queue_.wait_below(options_.queue_capacity - options_.queue_capacity / 4,
+                             std::chrono::milliseconds(500))) {
         source_->pause_all();
         metrics_.consumer_pauses.Increment();
       }
