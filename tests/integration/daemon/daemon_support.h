@@ -157,7 +157,8 @@ bool poll_until(const std::function<bool()>& condition, std::chrono::millisecond
                 std::chrono::milliseconds interval = std::chrono::milliseconds(200));
 
 // Waits until the committed offsets of `group` on `topic` equal the end offsets of every
-// partition. Error on timeout, naming the last committed and end offsets.
+// partition (empty partitions, end 0, need no commit). Error on timeout, naming the last
+// committed and end offsets.
 Status await_committed_at_end(const ClientConfig& config, const std::string& group,
                               const std::string& topic, std::chrono::milliseconds timeout);
 

@@ -5,14 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <simdjson.h>
 #include <unistd.h>
 
 namespace newswatch::itest::hostile {
-
-using Clock = std::chrono::steady_clock;
 
 std::string newswatch_binary() {
   return NEWSWATCH_BINARY;
@@ -135,43 +132,6 @@ Result<std::string> Daemon::metrics_address(std::chrono::milliseconds timeout) {
 std::string Daemon::log_tail(std::size_t bytes) const {
   const std::string log = child_.read_stderr();
   return log.size() > bytes ? log.substr(log.size() - bytes) : log;
-}
-
-bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds interval) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (condition()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(interval);
-  }
-}
-
-Status await_committed_at_end(const ClientConfig& config, const std::string& group,
-                              const std::string& topic, std::chrono::milliseconds timeout) {
-  std::string last = "nothing read";
-  const bool ok = poll_until(
-      [&] {
-        auto ends = end_offsets(config, topic);
-        auto committed = committed_offsets(config, group, topic);
-        if (!ends.ok() || !committed.ok()) {
-          last = !ends.ok() ? ends.error().message : committed.error().message;
-          return false;
-        }
-        last.clear();
-        bool all = true;
-        for (const auto& [p, end] : ends.value()) {
-          const auto it = committed->find(p);
-          const std::int64_t c = it == committed->end() ? -1 : it->second;
-          last += "p" + std::to_string(p) + " committed " + std::to_string(c) + " end " +
-                  std::to_string(end) + "; ";
-          all = all && (end == 0 || c == end);
-        }
-        return all;
-      },
-      timeout, std::chrono::milliseconds(500));
-  if (!ok) return Error{"group " + group + " did not commit to the end of " + topic + ": " + last};
-  return {};
 }
 
 Result<Alert> parse_alert(std::string_view json) {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/integration/daemon/daemon_support.h"
 #include "tests/integration/support/kafka.h"
 #include "tests/integration/support/process.h"
 #include "tests/integration/support/result.h"
@@ -68,13 +69,9 @@ class Daemon {
   ChildProcess child_;
 };
 
-// Calls `condition` every `interval` until it holds (true) or `timeout` passes (false).
-bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds interval = std::chrono::milliseconds(200));
-
-// Waits until `group` has committed, on every partition of `topic`, the end offset.
-Status await_committed_at_end(const ClientConfig& config, const std::string& group,
-                              const std::string& topic, std::chrono::milliseconds timeout);
+// Deadline-bounded waits shared with the daemon tests (daemon/daemon_support.h).
+using itest::await_committed_at_end;
+using itest::poll_until;
 
 // The fields of an alert the tests look at.
 struct Alert {
