@@ -18,6 +18,8 @@
 #   --workers N      pipeline workers (default: 2)
 #   --rate R         articles per second to produce (default: 15000)
 #   --seconds S      how long to produce (default: 10)
+#   --warmup S       produce at the same rate for S seconds first, and leave those articles
+#                    out of the histogram (default: 5)
 #   --partitions N   input topic partitions (default: 4)
 #   --keep           keep the temporary directory
 # Complements benchmarks/e2e_daemon.sh (throughput: the corpus produced first, then consumed
@@ -30,6 +32,7 @@ RULES=$ROOT/rules
 WORKERS=2
 RATE=15000
 SECONDS_=10
+WARMUP=5
 PARTITIONS=4
 KEEP=0
 CORPUS=
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
     --workers) WORKERS=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
     --seconds) SECONDS_=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
     --partitions) PARTITIONS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage ;;
@@ -102,12 +106,17 @@ for _ in $(seq 1 120); do
 done
 grep -q '"event":"assign"' "$WORK/daemon.log" || { echo "e2e_latency.sh: daemon never got partitions" >&2; exit 1; }
 
+# A fresh broker answers the first idempotent producer's InitProducerId with "coordinator load
+# in progress" for about a second; the articles produced meanwhile would carry that wait in
+# their timestamps. One message to another topic absorbs it before the clock starts.
+echo warm-up | kcat -P -b "$BROKER" -t lat-warmup -X enable.idempotence=true 2>/dev/null || true
+
 # Paced producer: every 10 ms, hand kcat the lines due by then. The corpus is replayed as
-# often as needed; copy k of an article gets the id "<id>~k" (so dedup never hides an alert).
-START=$(date +%s.%N)
-/usr/bin/python3 - "$CORPUS" "$RATE" "$TOTAL" <<'PY' | kcat -P -b "$BROKER" -t lat-in -X linger.ms=1 -X enable.idempotence=true
-import json, sys, time
-path, rate, total = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+# often as needed; copy k of an article gets the id "<id>~k" (dedup is off anyway).
+produce() {  # produce RATE COUNT FIRST_COPY
+  /usr/bin/python3 - "$CORPUS" "$1" "$2" "$3" <<'PY' | kcat -P -b "$BROKER" -t lat-in -X linger.ms=1 -X enable.idempotence=true
+import sys, time
+path, rate, total, first = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 split = []  # (bytes before the end of the id value, bytes after)
 for line in open(path, "rb"):
     if not line.strip():
@@ -128,40 +137,61 @@ while sent < total:
     chunk = []
     while sent < due:
         head, tail = split[sent % len(split)]
-        chunk.append(head + b"~%d" % (sent // len(split)) + tail)
+        chunk.append(head + b"~%d" % (first + sent // len(split)) + tail)
         sent += 1
     if chunk:
         out.write(b"".join(chunk))
         out.flush()
     time.sleep(0.01)
 PY
-END=$(date +%s.%N)
+}
 
 metric() {  # metric NAME: the value of an unlabelled sample on /metrics
   curl -s "http://127.0.0.1:$PORT/metrics" | awk -v n="$1" '$1 == n || index($1, n "{") == 1 {s += $2} END {if (NR) print s}'
 }
-# Wait until every article is consumed (at most 120 s).
-for _ in $(seq 1 240); do
-  consumed=$(metric newswatch_articles_consumed_total)
-  [ -n "$consumed" ] && [ "${consumed%.*}" -ge "$TOTAL" ] && break
-  sleep 0.5
-done
-sleep 1  # let the last acknowledgements arrive
+wait_consumed() {  # wait_consumed N: until the daemon has consumed N articles (at most 120 s)
+  for _ in $(seq 1 240); do
+    consumed=$(metric newswatch_articles_consumed_total)
+    [ -n "$consumed" ] && [ "${consumed%.*}" -ge "$1" ] && break
+    sleep 0.5
+  done
+  sleep 1  # let the last acknowledgements arrive
+}
+
+# Warm-up at the same rate (a fresh broker JVM and daemon are slower for their first seconds);
+# its latencies are subtracted from the histogram.
+WARM_TOTAL=$(/usr/bin/python3 -c "print(int($RATE * $WARMUP))")
+if [ "$WARM_TOTAL" -gt 0 ]; then
+  produce "$RATE" "$WARM_TOTAL" 1000
+  wait_consumed "$WARM_TOTAL"
+fi
+curl -s "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics-before.txt"
+
+START=$(date +%s.%N)
+produce "$RATE" "$TOTAL" 0
+END=$(date +%s.%N)
+wait_consumed $((WARM_TOTAL + TOTAL))
 curl -s "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics.txt"
 
-/usr/bin/python3 - "$WORK/metrics.txt" "$START" "$END" "$TOTAL" "$RATE" "$WORKERS" <<'PY'
+/usr/bin/python3 - "$WORK/metrics.txt" "$START" "$END" "$TOTAL" "$RATE" "$WORKERS" "$WORK/metrics-before.txt" "$WARMUP" <<'PY'
 import json, re, sys
-path, start, end, total, rate, workers = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
-buckets, count, consumed = [], 0.0, 0.0
-for line in open(path):
-    m = re.match(r'newswatch_end_to_end_latency_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
-    if m:
-        buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
-    elif line.startswith("newswatch_end_to_end_latency_seconds_count"):
-        count = float(line.split()[1])
-    elif line.startswith("newswatch_articles_consumed_total"):
-        consumed = float(line.split()[1])
-buckets.sort()
+path, start, end, total, rate, workers, before_path, warmup = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), sys.argv[7], float(sys.argv[8])
+def scrape(p):
+    buckets, count, consumed = {}, 0.0, 0.0
+    for line in open(p):
+        m = re.match(r'newswatch_end_to_end_latency_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
+        if m:
+            buckets[float("inf") if m.group(1) == "+Inf" else float(m.group(1))] = float(m.group(2))
+        elif line.startswith("newswatch_end_to_end_latency_seconds_count"):
+            count = float(line.split()[1])
+        elif line.startswith("newswatch_articles_consumed_total"):
+            consumed = float(line.split()[1])
+    return buckets, count, consumed
+after_b, count, consumed = scrape(path)
+before_b, before_count, before_consumed = scrape(before_path)
+buckets = sorted((le, c - before_b.get(le, 0.0)) for le, c in after_b.items())
+count -= before_count
+consumed -= before_consumed
 def quantile(q):
     if count == 0:
         return None
@@ -176,7 +206,7 @@ def quantile(q):
     return prev_le
 within = next((c for le, c in buckets if abs(le - 0.1) < 1e-9), 0.0)
 print(json.dumps({
-    "workers": workers, "target_rate": rate, "produced": total,
+    "workers": workers, "target_rate": rate, "warmup_seconds": warmup, "produced": total,
     "produce_seconds": end - start, "achieved_rate": total / (end - start),
     "consumed": consumed, "alerts": count,
     "p50_ms": None if count == 0 else 1000 * quantile(0.5),

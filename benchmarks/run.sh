@@ -16,8 +16,9 @@
 #   --naive-rules LIST     rule counts for the naive baseline (default 1000)
 #   --lucene-articles N    articles for Lucene Monitor (default 600; 0 = all; ~5 art/s at 10k rules)
 #   --daemon-rules N       rule count for the daemon runs (default 1000)
-#   --latency-rates LIST   articles/s for the latency runs (default 15000,500: half of the
-#                          30,000 target, and a rate this 2-CPU machine sustains)
+#   --latency-rates LIST   articles/s for the latency runs (default 15000,5000,500: half of the
+#                          30,000 target, and rates this 2-CPU machine sustains; each run
+#                          has a 5 s warm-up left out of its histogram)
 #   --skip-naive, --skip-lucene, --skip-daemon, --skip-agreement
 #   --profile              perf record newswatch at each rule count (perf-N.txt)
 # Environment: NEWSWATCH_CACHE (default ~/.cache/newswatch) for the Lucene peer's Maven
@@ -35,7 +36,7 @@ NAIVE_ARTICLES=300
 NAIVE_RULES=1000
 LUCENE_ARTICLES=600
 DAEMON_RULES=1000
-LATENCY_RATES=15000,500
+LATENCY_RATES=15000,5000,500
 SKIP_NAIVE=0
 SKIP_LUCENE=0
 SKIP_DAEMON=0
