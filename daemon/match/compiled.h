@@ -9,8 +9,10 @@
 //  - a regex leaf: run with RE2 on the original view, only when the regex's required
 //    literals ("atoms", from RE2's FilteredRE2) were seen by `atoms` in the folded view.
 // A rule's query is a small tree (Node) over groups of leaves (a single leaf, a list, or the
-// OR-group operand of a NEAR). Only rules with at least one leaf present are evaluated, plus
-// the few whose query can be true without any text leaf (always_rules).
+// OR-group operand of a NEAR); groups are shared by every rule writing the same operand.
+// Only rules with a leaf of their gate present are evaluated (leaf_rules: a gate is a set of
+// groups one of which is present whenever the rule is true, chosen at compile time), plus the
+// few whose query can be true without any text leaf (always_rules).
 #pragma once
 
 #include <algorithm>
@@ -139,7 +141,7 @@ struct CompiledRuleSet::Compiled {
   std::vector<Program> programs;  // parallel to CompiledRuleSet::rules()
   std::vector<std::string> labels;
 
-  // leaf -> rules using it (CSR), rules that are always evaluated.
+  // leaf -> rules it gates (CSR), rules that are always evaluated.
   std::vector<std::uint32_t> leaf_rules_begin;  // size leaves + 1
   std::vector<std::uint32_t> leaf_rules;
   std::vector<std::uint32_t> always_rules;
@@ -154,8 +156,7 @@ struct CompiledRuleSet::Compiled {
   std::vector<LeafMember> leaf_members;
   std::vector<std::uint32_t> group_regex_members;
 
-  // Literal lookup: first folded word -> seqs starting with it (excluding one-word prefixes);
-  // first three bytes -> one-word prefix seqs.
+  // Literal lookup: first folded word -> seqs starting with it (excluding one-word prefixes).
   WordIndex words;
   // seq -> its leaf when the seq is one plain word (no separators to check, not exact), so a
   // word-index hit on it is an occurrence at once; kNoLeaf otherwise.

@@ -892,8 +892,7 @@ class RuleSetBuilder {
   // A group's cost: the sum of its members', times a factor that grows with the number of
   // rules sharing it — shared lists (places, topics) are context, written to be common.
   double group_cost(std::uint32_t g) {
-    if (group_cost_.size() != c_->groups.size()) group_cost_.assign(c_->groups.size(), -1.0);
-    double& cost = group_cost_[g];
+    double& cost = group_cost_[g];  // sized in build_indexes
     if (cost < 0) {
       double sum = 0;
       for (std::uint32_t m = c_->groups[g].begin; m < c_->groups[g].end; ++m)
@@ -938,35 +937,15 @@ class RuleSetBuilder {
     return std::nullopt;
   }
 
-  void count_group_uses(std::uint32_t i, std::set<std::uint32_t>& seen) const {
-    const Node& n = c_->nodes[i];
-    switch (n.op) {
-      case Node::Op::kGroup:
-        seen.insert(n.a);
-        return;
-      case Node::Op::kNear:
-        seen.insert(n.a);
-        seen.insert(n.b);
-        return;
-      case Node::Op::kMeta:
-        return;
-      case Node::Op::kNot:
-        count_group_uses(n.a, seen);
-        return;
-      default:
-        for (std::uint32_t k = n.a; k < n.b; ++k) count_group_uses(c_->node_children[k], seen);
-        return;
-    }
-  }
-
   void build_indexes() {
     auto& rules = set_->rules_;
     group_uses_.assign(c_->groups.size(), 0);
+    group_cost_.assign(c_->groups.size(), -1.0);
     for (std::uint32_t r = 0; r < rules.size(); ++r) {
       if (!rules[r].enabled) continue;
-      std::set<std::uint32_t> seen;
-      count_group_uses(c_->programs[r].root, seen);
-      for (std::uint32_t g : seen) ++group_uses_[g];
+      std::set<std::uint32_t> used;
+      collect_groups(c_->programs[r].root, used);
+      for (std::uint32_t g : used) ++group_uses_[g];
     }
     // leaf -> the enabled rules it gates; rules that are always evaluated. Regex atoms are
     // searched in every article only when some gate holds a regex (the rule can fire through
@@ -981,10 +960,7 @@ class RuleSetBuilder {
       }
       std::set<std::uint32_t> leaves;
       if (const std::optional<Gate> g = gate(root)) {
-        for (std::uint32_t group : g->groups) {
-          for (std::uint32_t m = c_->groups[group].begin; m < c_->groups[group].end; ++m)
-            leaves.insert(c_->members[m].leaf);
-        }
+        for (std::uint32_t group : g->groups) add_group_leaves(group, leaves);
       } else {
         collect_leaves(root, leaves);  // e.g. NOT NOT x: every leaf
       }
@@ -1064,29 +1040,37 @@ class RuleSetBuilder {
     st.memory_bytes = bytes;
   }
 
-  void collect_leaves(std::uint32_t i, std::set<std::uint32_t>& out) const {
+  // Every group the query under node `i` refers to.
+  void collect_groups(std::uint32_t i, std::set<std::uint32_t>& out) const {
     const Node& n = c_->nodes[i];
-    auto add_group = [&](std::uint32_t g) {
-      for (std::uint32_t m = c_->groups[g].begin; m < c_->groups[g].end; ++m)
-        out.insert(c_->members[m].leaf);
-    };
     switch (n.op) {
       case Node::Op::kGroup:
-        add_group(n.a);
+        out.insert(n.a);
         return;
       case Node::Op::kNear:
-        add_group(n.a);
-        add_group(n.b);
+        out.insert(n.a);
+        out.insert(n.b);
         return;
       case Node::Op::kMeta:
         return;
       case Node::Op::kNot:
-        collect_leaves(n.a, out);
+        collect_groups(n.a, out);
         return;
       default:
-        for (std::uint32_t k = n.a; k < n.b; ++k) collect_leaves(c_->node_children[k], out);
+        for (std::uint32_t k = n.a; k < n.b; ++k) collect_groups(c_->node_children[k], out);
         return;
     }
+  }
+
+  void add_group_leaves(std::uint32_t g, std::set<std::uint32_t>& out) const {
+    for (std::uint32_t m = c_->groups[g].begin; m < c_->groups[g].end; ++m)
+      out.insert(c_->members[m].leaf);
+  }
+
+  void collect_leaves(std::uint32_t i, std::set<std::uint32_t>& out) const {
+    std::set<std::uint32_t> groups;
+    collect_groups(i, groups);
+    for (std::uint32_t g : groups) add_group_leaves(g, out);
   }
 
   RawRuleSet raw_;

@@ -554,13 +554,13 @@ void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article
   // Candidates: the rules gated by a leaf that occurs, and those always evaluated; taken in
   // rule order (the order of the output) from a bitmap, with no sort.
   std::uint64_t* const bits = candidate_bits_.data();
-  cand_lo_ = candidate_bits_.size();
-  cand_hi_ = 0;
+  std::size_t lo = candidate_bits_.size();  // words [lo, hi) may be non-zero
+  std::size_t hi = 0;
   auto add_candidate = [&](std::uint32_t r) {
     const std::size_t w = r >> 6;
     bits[w] |= std::uint64_t{1} << (r & 63);
-    cand_lo_ = std::min(cand_lo_, w);
-    cand_hi_ = std::max(cand_hi_, w + 1);
+    lo = std::min(lo, w);
+    hi = std::max(hi, w + 1);
   };
   for (const std::uint32_t leaf : touched_) {
     for (std::uint32_t k = c_->leaf_rules_begin[leaf]; k < c_->leaf_rules_begin[leaf + 1]; ++k)
@@ -570,7 +570,7 @@ void Matcher::match(const CompiledRuleSet& rules, const decode::Article& article
   // Read the bitmap into a list first, so that each rule's nodes can be prefetched a few
   // rules ahead: with thousands of rules, evaluation waits mostly on those cache misses.
   candidates_.clear();
-  for (std::size_t w = cand_lo_; w < cand_hi_; ++w) {
+  for (std::size_t w = lo; w < hi; ++w) {
     std::uint64_t word = bits[w];
     bits[w] = 0;
     while (word != 0) {

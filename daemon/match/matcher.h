@@ -1,9 +1,10 @@
 // Matching articles against a CompiledRuleSet.
 //
 // Cost model: each text field is folded and walked word by word once; each word costs one
-// lookup in a cache-resident hash index (plus one for 3-byte prefixes when the set has
-// prefix leaves); regexes run only when their required literals were seen; only rules with
-// a leaf present are evaluated. Rules whose words are absent cost nothing.
+// lookup in a cache-resident hash index (plus one for 3-byte prefixes when the word passes
+// the stem filters); regexes run only when their required literals were seen; only rules
+// whose gate (see compiled.h) is present are evaluated. Rules whose words are absent cost
+// nothing.
 //
 // Thread-safety: a Matcher is a per-thread scratch object (not thread-safe); the
 // CompiledRuleSet it reads is immutable and shared. A Matcher may be used with different
@@ -162,12 +163,10 @@ class Matcher {
   std::vector<PresentMember> present_;
   std::vector<std::uint32_t> touched_;
   std::vector<Occ> occs_;
-  // Candidate rules of the current article: one bit per rule, words [cand_lo_, cand_hi_)
-  // possibly non-zero; read in rule order and cleared by match().
+  // Candidate rules of the current article: one bit per rule, all zero between articles
+  // (match() clears what it set); and the same rules as a list, in rule order.
   std::vector<std::uint64_t> candidate_bits_;
-  std::size_t cand_lo_ = 0;
-  std::size_t cand_hi_ = 0;
-  std::vector<std::uint32_t> candidates_;  // the bitmap's rules, in order
+  std::vector<std::uint32_t> candidates_;
   bool truncated_ = false;
   std::uint32_t regexes_run_ = 0;
 
