@@ -112,26 +112,23 @@ Pipeline::StopReason Pipeline::run_consumer(const std::atomic<bool>& stop, bool 
     } else if (source_->paused() && depth <= options_.queue_capacity / 2) {
       source_->resume_all();
     }
+    // One blocking poll, then whatever else librdkafka already holds (up to a batch), handed to
+    // the workers under one lock and one wake-up.
+    bool consumed_any = false;
+    bool event = false;
     kafka::MessagePtr msg = source_->poll(std::chrono::milliseconds(50));
-    if (msg) {
-      kafka::TopicPartition tp{msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "",
-                               msg->partition};
-      if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        at_eof_.insert(std::move(tp));
-        continue;
+    while (msg) {
+      if (take(std::move(msg))) {
+        consumed_any = true;
+      } else {
+        event = true;
       }
-      if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        events_.consumer_error(rd_kafka_message_errstr(msg.get()));
-        continue;
-      }
-      at_eof_.erase(tp);
-      OffsetTracker::Entry* entry = tracker_.track(tp, msg->offset);
-      if (entry == nullptr) continue;  // not (or no longer) assigned: it will be re-consumed
-      consumed_.fetch_add(1, std::memory_order_relaxed);
-      queue_.push(Job{std::move(msg), entry, std::move(tp)});
-      idle_since = Clock::time_point::max();
-      continue;
+      if (pending_.size() >= kConsumeBatch) break;
+      msg = source_->poll(std::chrono::milliseconds(0));
     }
+    queue_.push_batch(pending_);
+    if (consumed_any) idle_since = Clock::time_point::max();
+    if (consumed_any || event) continue;
     if (exit_when_idle) {
       if (idle()) {
         const auto now = Clock::now();
@@ -143,6 +140,25 @@ Pipeline::StopReason Pipeline::run_consumer(const std::atomic<bool>& stop, bool 
     }
   }
   return StopReason::kRequested;
+}
+
+bool Pipeline::take(kafka::MessagePtr msg) {
+  kafka::TopicPartition tp{msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "",
+                           msg->partition};
+  if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    at_eof_.insert(std::move(tp));
+    return false;
+  }
+  if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    events_.consumer_error(rd_kafka_message_errstr(msg.get()));
+    return false;
+  }
+  at_eof_.erase(tp);
+  OffsetTracker::Entry* entry = tracker_.track(tp, msg->offset);
+  if (entry == nullptr) return false;  // not (or no longer) assigned: it will be re-consumed
+  consumed_.fetch_add(1, std::memory_order_relaxed);
+  pending_.push_back(Job{std::move(msg), entry, std::move(tp)});
+  return true;
 }
 
 bool Pipeline::idle() const {
@@ -163,8 +179,18 @@ void Pipeline::on_assign(const std::vector<kafka::TopicPartition>& partitions) {
 
 void Pipeline::on_revoke(const std::vector<kafka::TopicPartition>& partitions) {
   const std::set<kafka::TopicPartition> revoked(partitions.begin(), partitions.end());
-  // Queued messages of these partitions are dropped unprocessed: the next owner consumes them.
+  // Queued messages of these partitions (and those of the batch being collected, when the
+  // revocation comes from a poll in the middle of it) are dropped unprocessed: the next owner
+  // consumes them.
   std::deque<Job> dropped = queue_.remove_if([&](const Job& j) { return revoked.count(j.tp) > 0; });
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (revoked.count(it->tp) > 0) {
+      dropped.push_back(std::move(*it));
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   for (Job& j : dropped) tracker_.abandon(j.entry);
   // Messages being processed or awaiting delivery get a bounded time to finish, so their
   // offsets are committed and the next owner does not repeat them.
@@ -230,9 +256,11 @@ bool Pipeline::shutdown(std::chrono::milliseconds timeout) {
 
 void Pipeline::worker_loop() {
   WorkerState state(options_);
-  while (std::optional<Job> job = queue_.pop()) {
-    process(*job, state);
-    queue_.done();
+  std::vector<Job> jobs;
+  while (const std::size_t n = queue_.pop_batch(jobs, kWorkerBatch, options_.workers)) {
+    for (Job& job : jobs) process(job, state);
+    jobs.clear();
+    queue_.done(n);
   }
 }
 

@@ -133,6 +133,9 @@ class Pipeline final : public source::RebalanceHandler, public sink::DeliveryHan
   void on_delivery(void* opaque, rd_kafka_resp_err_t err,
                    const rd_kafka_message_t& message) override;
 
+  // Consumer thread: turns a polled message into a job in pending_ (true), or handles an
+  // event (partition EOF, consumer error) or a message of a partition no longer assigned.
+  bool take(kafka::MessagePtr msg);
   void worker_loop();
   void delivery_loop();
   void process(Job& job, struct WorkerState& state);
@@ -154,8 +157,14 @@ class Pipeline final : public source::RebalanceHandler, public sink::DeliveryHan
   source::KafkaSource* source_ = nullptr;
   sink::KafkaSink* sink_ = nullptr;
 
+  // Messages polled in one round go to the queue together; a worker takes up to kWorkerBatch
+  // at a time (fewer when the queue is short, so its peers get their share).
+  static constexpr std::size_t kConsumeBatch = 64;
+  static constexpr std::size_t kWorkerBatch = 8;
+
   OffsetTracker tracker_;
   WorkQueue<Job> queue_;
+  std::vector<Job> pending_;  // consumer thread only: the batch being collected
   std::vector<std::thread> workers_;
   std::thread delivery_thread_;
   std::atomic<bool> stop_delivery_{false};
