@@ -155,7 +155,7 @@ void BM_WordIndexScan(benchmark::State& state) {
   set_throughput(state, c.text_bytes);
 }
 
-// The regex prefilter's multi-literal scan (Aho-Corasick over the folded text).
+// The regex prefilter's multi-literal scan (the literal scanner over the folded text).
 void BM_AtomScan(benchmark::State& state) {
   const Corpus& c = corpus();
   const auto rs = rules(static_cast<std::size_t>(state.range(0)), nb::RuleProfile::kRegexHeavy);

@@ -26,7 +26,7 @@
 #include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
-#include "daemon/match/aho_corasick.h"
+#include "daemon/match/literal_scanner.h"
 #include "daemon/match/query.h"
 #include "daemon/match/rule_set.h"
 #include "daemon/match/word_index.h"
@@ -173,7 +173,7 @@ struct CompiledRuleSet::Compiled {
   // Regexes: RE2's FilteredRE2 holds the compiled RE2 objects and the prefilter tree.
   std::unique_ptr<re2::FilteredRE2> regexes;
   std::vector<std::uint32_t> regex_leaf;   // regex id -> leaf
-  AhoCorasick atoms;                       // folded atoms
+  LiteralScanner atoms;                    // folded atoms
   std::vector<std::vector<int>> atom_ids;  // AC pattern -> FilteredRE2 atom indices
   std::vector<int> empty_atoms;            // atoms that fold to nothing: always present
   std::vector<int> unfiltered_regexes;     // regex ids that pass the prefilter with no atom

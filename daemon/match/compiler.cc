@@ -832,7 +832,7 @@ class RuleSetBuilder {
       }
       c_->atom_ids[it->second].push_back(static_cast<int>(i));
     }
-    c_->atoms = AhoCorasick(patterns);
+    c_->atoms = LiteralScanner(patterns);
     std::vector<int> unfiltered;
     regexes_->AllPotentials({}, &unfiltered);
     c_->unfiltered_regexes = unfiltered;

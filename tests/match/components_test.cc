@@ -1,13 +1,15 @@
-// The matcher's building blocks: word index, Aho-Corasick, deduplicator, explain, rule tests.
+// The matcher's building blocks: word index, literal scanner, deduplicator, explain, rule tests.
 #include <algorithm>
+#include <iterator>
+#include <random>
 #include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
 
-#include "daemon/match/aho_corasick.h"
 #include "daemon/match/dedup.h"
 #include "daemon/match/explain.h"
+#include "daemon/match/literal_scanner.h"
 #include "daemon/match/rule_tests.h"
 #include "daemon/match/word_index.h"
 
@@ -38,34 +40,73 @@ TEST(WordIndex, FindsEveryKeyAndNothingElse) {
   EXPECT_TRUE(WordIndex().find("x").empty());
 }
 
-TEST(AhoCorasick, ReportsOverlappingAndNestedPatterns) {
+TEST(LiteralScanner, ReportsOverlappingAndNestedPatterns) {
   const std::vector<std::string> patterns{"he", "she", "his", "hers", "", "x"};
-  const AhoCorasick ac(patterns);
+  const LiteralScanner scanner(patterns);
   std::multiset<std::uint32_t> found;
-  ac.scan("ushers", [&](std::uint32_t p) { found.insert(p); });
+  scanner.scan("ushers", [&](std::uint32_t p) { found.insert(p); });
   EXPECT_EQ(found, (std::multiset<std::uint32_t>{0, 1, 3}));
   found.clear();
-  ac.scan("", [&](std::uint32_t p) { found.insert(p); });
+  scanner.scan("", [&](std::uint32_t p) { found.insert(p); });
   EXPECT_TRUE(found.empty());
   found.clear();
-  ac.scan("xxhis", [&](std::uint32_t p) { found.insert(p); });
+  scanner.scan("xxhis", [&](std::uint32_t p) { found.insert(p); });
   EXPECT_EQ(found, (std::multiset<std::uint32_t>{5, 5, 2}));
+  found.clear();
+  scanner.scan("his", [&](std::uint32_t p) { found.insert(p); });  // a pattern is the text
+  EXPECT_EQ(found, (std::multiset<std::uint32_t>{2}));
+  EXPECT_TRUE(LiteralScanner().empty());
+  EXPECT_TRUE(LiteralScanner(std::vector<std::string>{""}).empty());
 }
 
-TEST(AhoCorasick, AgreesWithNaiveSearch) {
-  std::vector<std::string> patterns{"ban", "banque", "anq", "que", "e c", "centr", "al", "q"};
-  const AhoCorasick ac(patterns);
-  const std::string text = "la banque centrale et les banques centrales alq";
-  std::multiset<std::uint32_t> got;
-  ac.scan(text, [&](std::uint32_t p) { got.insert(p); });
+std::multiset<std::uint32_t> naive_occurrences(const std::vector<std::string>& patterns,
+                                               const std::string& text) {
   std::multiset<std::uint32_t> want;
   for (std::uint32_t p = 0; p < patterns.size(); ++p) {
+    if (patterns[p].empty()) continue;
     for (auto at = text.find(patterns[p]); at != std::string::npos;
          at = text.find(patterns[p], at + 1)) {
       want.insert(p);
     }
   }
-  EXPECT_EQ(got, want);
+  return want;
+}
+
+TEST(LiteralScanner, AgreesWithNaiveSearch) {
+  const std::vector<std::string> patterns{
+      "ban",   "banque", "anq", "que",  "e c",
+      "centr", "al",     "q",   "banq", "ban"};  // "ban" twice: both report
+  const LiteralScanner scanner(patterns);
+  const std::string text = "la banque centrale et les banques centrales alq";
+  std::multiset<std::uint32_t> got;
+  scanner.scan(text, [&](std::uint32_t p) { got.insert(p); });
+  EXPECT_EQ(got, naive_occurrences(patterns, text));
+}
+
+// Random patterns and texts over a small alphabet (with UTF-8 bytes, so that prefixes share
+// bytes and the filter's buckets collide), many patterns sharing a prefix, texts shorter than
+// a pattern and matches at the very end.
+TEST(LiteralScanner, AgreesWithNaiveSearchOnRandomInput) {
+  const std::string alphabet[] = {"a", "b", "c", " ", "\xC3\xA9", "\xE2\x80\x99"};
+  std::mt19937 rng(7);
+  auto random_string = [&](std::size_t max_units) {
+    std::string s;
+    const std::size_t units = 1 + rng() % max_units;
+    for (std::size_t i = 0; i < units; ++i) s += alphabet[rng() % std::size(alphabet)];
+    return s;
+  };
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::string> patterns;
+    const std::size_t count = 1 + rng() % (round < 100 ? 8 : 600);
+    for (std::size_t i = 0; i < count; ++i) patterns.push_back(random_string(6));
+    const LiteralScanner scanner(patterns);
+    for (int t = 0; t < 5; ++t) {
+      const std::string text = random_string(t == 0 ? 3 : 200);
+      std::multiset<std::uint32_t> got;
+      scanner.scan(text, [&](std::uint32_t p) { got.insert(p); });
+      ASSERT_EQ(got, naive_occurrences(patterns, text)) << "round " << round << " text " << t;
+    }
+  }
 }
 
 TEST(Dedup, WindowPerRuleAndKey) {
