@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 
 #include "daemon/match/matcher.h"
 #include "daemon/match/rule_set.h"
+#include "daemon/yaml/document_scan.h"
 
 #include "tests/match/test_support.h"
 
@@ -210,6 +212,45 @@ TEST(Limits, StrayCommaWhereADocumentStartsIsAnErrorNotAHang) {
                 .find("rules.yaml:3:1: a rule file holds one YAML document"),
             std::string::npos)
       << diagnostics_text(testing::load_yaml("rules: []\n---\n,"));
+}
+
+// ---- one parse for plain files ------------------------------------------------------------
+
+// yaml::load_plain() lets the loader skip the document scan; it must only do so where the
+// scan could report nothing (one document, no alias, no stray token).
+TEST(Limits, PlainRuleFilesAreParsedOnceAndOthersAreScanned) {
+  const std::vector<std::string> plain = {
+      "rules: []\n", "# comment\nlists:\n  a: [x, 'y*']\nrules:\n  - {id: r, query: 'x*'}\n",
+      "a:\nb: 1\n",
+      "a: 1\n\"x\"",  // a second key, not a second document
+  };
+  const std::vector<std::string> scanned = {
+      "",                             // empty: no mapping
+      "rules: []\n---\nrules: []\n",  // a second document
+      "---\nrules: []\n",             // an explicit first document
+      "rules: []\n...\n",             // a document end
+      "%YAML 1.2\n---\nrules: []\n",
+      "a: &x 1\nb: *x\n",  // an alias
+      "a: &x 1\n",         // an anchor: could be aliased
+      "[a]\n[b]\n",        // a flow root: an implicit second document follows
+      "{a: 1}\n{b: 2}\n",
+      "\"x\"\n\"y\"\n",
+      "  a: 1\nb: 2",  // a mapping out of column 0 ends before 'b'
+      ",",             // a stray token
+  };
+  for (const std::string& text : plain) {
+    const std::optional<YAML::Node> root = yaml::load_plain(text);
+    ASSERT_TRUE(root.has_value()) << text;
+    const yaml::DocumentScan scan = yaml::scan_documents(text);
+    EXPECT_EQ(scan.starts.size(), 1u) << text;
+    EXPECT_FALSE(scan.alias_found) << text;
+    EXPECT_FALSE(scan.stray_token()) << text;
+  }
+  for (const std::string& text : scanned) {
+    EXPECT_FALSE(yaml::load_plain(text).has_value()) << text;
+  }
+  // A syntax error is thrown as the scan would throw it.
+  EXPECT_THROW(yaml::load_plain("a:\n  - x\n- y\n"), YAML::Exception);
 }
 
 // ---- YAML aliases ---------------------------------------------------------------------------
