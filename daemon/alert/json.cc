@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 #include "daemon/alert/json_internal.h"
 
@@ -53,6 +55,21 @@ std::size_t valid_sequence(const unsigned char* p, std::size_t i, std::size_t n,
   return need + 1;
 }
 
+// True when none of the 8 bytes at p needs escaping or UTF-8 checking: each is in
+// [0x20, 0x80) and is neither '"' nor '\\' (the usual bytewise-zero test, per byte).
+bool plain_ascii8(const unsigned char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  const auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const std::uint64_t high = v & kHigh;                           // >= 0x80
+  const std::uint64_t control = (v - kOnes * 0x20) & ~v & kHigh;  // < 0x20 (where < 0x80)
+  const std::uint64_t quote = has_zero(v ^ (kOnes * '"'));
+  const std::uint64_t backslash = has_zero(v ^ (kOnes * '\\'));
+  return (high | control | quote | backslash) == 0;
+}
+
 void append_escape(unsigned char c, std::string& out) {
   switch (c) {
     case '"':
@@ -99,6 +116,9 @@ void append_json_escaped(std::string_view s, std::string& out) {
   std::size_t run = 0;  // start of the bytes not yet copied
   std::size_t i = 0;
   while (i < n) {
+    // Eight bytes at a time while they need nothing: ASCII, no control, no '"', no '\\'.
+    while (i + 8 <= n && plain_ascii8(p + i)) i += 8;
+    if (i >= n) break;
     const unsigned char c = p[i];
     if (c < 0x80) {
       if (!needs_escape(c)) {

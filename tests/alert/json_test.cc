@@ -5,6 +5,7 @@
 #include <ctime>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -70,6 +71,26 @@ TEST(AppendJsonString, IllFormedUtf8BecomesReplacementCharacters) {
   all += "\xF0\x9F\x98\x80\xE2\x80\xA8\"\\";
   const std::string back = parse_back(json_quoted(all));
   EXPECT_TRUE(simdjson::validate_utf8(back.data(), back.size()));
+}
+
+// Plain ASCII is copied eight bytes at a time: a byte that needs work is found wherever it
+// sits in or across those blocks.
+TEST(AppendJsonString, SpecialBytesAnywhereInLongPlainText) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"\"", R"(\")"},          {"\\", R"(\\)"},
+      {"\n", R"(\n)"},          {"\x01", R"(\u0001)"},
+      {"\x1f", R"(\u001f)"},    {" ", " "},
+      {"\x7f", "\x7f"},         {"\x80", "\uFFFD"},
+      {"\xC3\xA9", "\xC3\xA9"}, {"\xE2\x80\xA8", R"(\u2028)"},
+  };
+  for (const auto& [special, escaped] : cases) {
+    for (std::size_t at = 0; at < 24; ++at) {
+      const std::string before(at, 'a');
+      const std::string after(24 - at, 'b');
+      EXPECT_EQ(json_quoted(before + special + after), "\"" + before + escaped + after + "\"")
+          << "byte " << static_cast<int>(static_cast<unsigned char>(special[0])) << " at " << at;
+    }
+  }
 }
 
 TEST(AppendJsonString, Appends) {
