@@ -1,6 +1,7 @@
 #include "daemon/pipeline/pipeline.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "daemon/match/matcher.h"
 #include "daemon/pipeline/alert_builder.h"
@@ -182,15 +183,12 @@ void Pipeline::on_revoke(const std::vector<kafka::TopicPartition>& partitions) {
   // Queued messages of these partitions (and those of the batch being collected, when the
   // revocation comes from a poll in the middle of it) are dropped unprocessed: the next owner
   // consumes them.
-  std::deque<Job> dropped = queue_.remove_if([&](const Job& j) { return revoked.count(j.tp) > 0; });
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    if (revoked.count(it->tp) > 0) {
-      dropped.push_back(std::move(*it));
-      it = pending_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  const auto of_revoked = [&](const Job& j) { return revoked.count(j.tp) > 0; };
+  std::deque<Job> dropped = queue_.remove_if(of_revoked);
+  const auto kept_end = std::stable_partition(pending_.begin(), pending_.end(),
+                                              [&](const Job& j) { return !of_revoked(j); });
+  std::move(kept_end, pending_.end(), std::back_inserter(dropped));
+  pending_.erase(kept_end, pending_.end());
   for (Job& j : dropped) tracker_.abandon(j.entry);
   // Messages being processed or awaiting delivery get a bounded time to finish, so their
   // offsets are committed and the next owner does not repeat them.

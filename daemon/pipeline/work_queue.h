@@ -1,9 +1,9 @@
 // A bounded multi-producer multi-consumer queue between the consumer thread and the workers.
-// The bound is soft: push() always succeeds (the consumer waits for room, then pauses fetching,
-// when size() reaches the capacity).
+// The bound is soft: push_batch() always succeeds (the consumer waits for room, then pauses
+// fetching, when size() reaches the capacity).
 //
-// Items move in batches where that saves work: push_batch() hands over many items under one
-// lock and one wake-up, pop_batch() takes several. A waiter is woken only when what it waits
+// Items move in batches: push_batch() hands over many items under one lock and one wake-up,
+// pop_batch() takes several. A waiter is woken only when what it waits
 // for has become true (room below its threshold, or drained), not on every item: at tens of
 // thousands of items per second a wake-up per item costs a context switch per item.
 //
@@ -16,7 +16,6 @@
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <optional>
 #include <vector>
 
 namespace newswatch::pipeline {
@@ -24,14 +23,6 @@ namespace newswatch::pipeline {
 template <class T>
 class WorkQueue {
  public:
-  void push(T item) {
-    {
-      std::lock_guard lock(mu_);
-      items_.push_back(std::move(item));
-    }
-    cv_.notify_one();
-  }
-
   // Moves every item of `items` to the back of the queue, in order, and clears `items`.
   void push_batch(std::vector<T>& items) {
     if (items.empty()) return;
@@ -48,19 +39,6 @@ class WorkQueue {
     }
   }
 
-  // Blocks until an item is available; nullopt once closed and empty. The caller calls done()
-  // when it has finished with the item.
-  std::optional<T> pop() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    ++busy_;
-    notify_room(lock);
-    return item;
-  }
-
   // Blocks until an item is available, then moves up to `max` items to the back of `out`: at
   // most an even share of what is queued among `sharers` takers, so that one taker does not
   // hold a backlog its peers could work on. Returns how many were taken, 0 once closed and
@@ -69,7 +47,8 @@ class WorkQueue {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return closed_ || !items_.empty(); });
     if (items_.empty()) return 0;
-    const std::size_t share = (items_.size() + sharers - 1) / std::max<std::size_t>(sharers, 1);
+    const std::size_t takers = std::max<std::size_t>(sharers, 1);
+    const std::size_t share = (items_.size() + takers - 1) / takers;
     const std::size_t n = std::clamp<std::size_t>(share, 1, std::max<std::size_t>(max, 1));
     for (std::size_t i = 0; i < n; ++i) {
       out.push_back(std::move(items_.front()));
@@ -121,7 +100,7 @@ class WorkQueue {
     return all;
   }
 
-  // Wakes every pop(); they return nullopt once the queue is empty.
+  // Wakes every pop_batch(); they return 0 once the queue is empty.
   void close() {
     {
       std::lock_guard lock(mu_);

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -15,13 +14,14 @@ using std::chrono::milliseconds;
 
 TEST(WorkQueue, WaitBelowReturnsWhenAWorkerFreesRoom) {
   WorkQueue<int> q;
-  for (int i = 0; i < 3; ++i) q.push(i);
+  std::vector<int> items{0, 1, 2};
+  q.push_batch(items);
   EXPECT_TRUE(q.wait_below(4, milliseconds(0)));    // already room
   EXPECT_FALSE(q.wait_below(3, milliseconds(20)));  // full, nobody works
   std::thread worker([&] {
     std::this_thread::sleep_for(milliseconds(50));
-    auto item = q.pop();
-    ASSERT_TRUE(item.has_value());
+    std::vector<int> taken;
+    ASSERT_EQ(q.pop_batch(taken, 1, 1), 1u);
     q.done();
   });
   EXPECT_TRUE(q.wait_below(3, std::chrono::seconds(30)));
@@ -30,32 +30,47 @@ TEST(WorkQueue, WaitBelowReturnsWhenAWorkerFreesRoom) {
 }
 
 // The worker pool's queue under load (run under TSan by the concurrency step): one consumer
-// thread pushing with the pipeline's wait-then-push backpressure, four workers popping; every
-// item is processed exactly once and wait_drained() sees the end.
-TEST(WorkQueue, FourWorkersProcessEveryItemOnce) {
+// thread pushing `push_batch` items at a time with the pipeline's wait-then-push backpressure,
+// `workers` workers taking up to `pop_max` each. Every item is processed exactly once, room
+// waiters are woken as workers take items, and wait_drained() sees the end.
+void expect_every_item_processed_once(int workers, std::size_t push_batch, std::size_t pop_max) {
   constexpr int kItems = 20000;
   constexpr std::size_t kCapacity = 64;
   WorkQueue<int> q;
   std::vector<std::atomic<int>> seen(kItems);
-  std::vector<std::thread> workers;
-  for (int w = 0; w < 4; ++w) {
-    workers.emplace_back([&] {
-      while (std::optional<int> item = q.pop()) {
-        seen[static_cast<std::size_t>(*item)].fetch_add(1);
-        q.done();
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      std::vector<int> items;
+      while (const std::size_t n = q.pop_batch(items, pop_max, static_cast<std::size_t>(workers))) {
+        for (int item : items) seen[static_cast<std::size_t>(item)].fetch_add(1);
+        items.clear();
+        q.done(n);
       }
     });
   }
+  std::vector<int> batch;
   for (int i = 0; i < kItems; ++i) {
-    while (q.size() >= kCapacity) q.wait_below(kCapacity, milliseconds(100));
-    q.push(i);
+    batch.push_back(i);
+    if (batch.size() == push_batch || i + 1 == kItems) {
+      while (q.size() >= kCapacity) q.wait_below(kCapacity - kCapacity / 4, milliseconds(100));
+      q.push_batch(batch);
+    }
   }
   EXPECT_TRUE(q.wait_drained(std::chrono::steady_clock::now() + std::chrono::seconds(60)));
   q.close();
-  for (auto& t : workers) t.join();
+  for (auto& t : threads) t.join();
   int wrong = 0;
   for (const auto& s : seen) wrong += s.load() != 1;
   EXPECT_EQ(wrong, 0);
+}
+
+TEST(WorkQueue, FourWorkersProcessEveryItemOnce) {
+  expect_every_item_processed_once(4, 1, 1);
+}
+
+TEST(WorkQueue, BatchedWorkersProcessEveryItemOnce) {
+  expect_every_item_processed_once(3, 16, 8);
 }
 
 TEST(WorkQueue, PopBatchTakesAnEvenShareOfTheBacklog) {
@@ -89,40 +104,6 @@ TEST(WorkQueue, WaitDrainedReturnsWhenTheLastBatchIsDone) {
   });
   EXPECT_TRUE(q.wait_drained(std::chrono::steady_clock::now() + std::chrono::seconds(30)));
   worker.join();
-}
-
-// Batches in, batches out (run under TSan by the concurrency step): every item is processed
-// exactly once, room waiters are woken as workers take items, and wait_drained() sees the end.
-TEST(WorkQueue, BatchedWorkersProcessEveryItemOnce) {
-  constexpr int kItems = 20000;
-  constexpr std::size_t kCapacity = 64;
-  WorkQueue<int> q;
-  std::vector<std::atomic<int>> seen(kItems);
-  std::vector<std::thread> workers;
-  for (int w = 0; w < 3; ++w) {
-    workers.emplace_back([&] {
-      std::vector<int> items;
-      while (const std::size_t n = q.pop_batch(items, 8, 3)) {
-        for (int item : items) seen[static_cast<std::size_t>(item)].fetch_add(1);
-        items.clear();
-        q.done(n);
-      }
-    });
-  }
-  std::vector<int> batch;
-  for (int i = 0; i < kItems; ++i) {
-    batch.push_back(i);
-    if (batch.size() == 16 || i + 1 == kItems) {
-      while (q.size() >= kCapacity) q.wait_below(kCapacity - kCapacity / 4, milliseconds(100));
-      q.push_batch(batch);
-    }
-  }
-  EXPECT_TRUE(q.wait_drained(std::chrono::steady_clock::now() + std::chrono::seconds(60)));
-  q.close();
-  for (auto& t : workers) t.join();
-  int wrong = 0;
-  for (const auto& s : seen) wrong += s.load() != 1;
-  EXPECT_EQ(wrong, 0);
 }
 
 }  // namespace
